@@ -1,0 +1,108 @@
+"""Jobs are plain values: everything one edit needs, and nothing Qt or torch.
+
+The same job runs from the GUI worker, the CLI and tests. The engine turns a job into a
+generator (``sdstudio.engine.runner.run_job``) that yields :class:`Progress` after every
+tile or step and returns a :class:`JobResult`; whoever drives it can stop between yields.
+
+Images are ``numpy.uint8`` arrays shaped ``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA;
+alpha is carried through untouched). Masks are ``numpy.uint8`` arrays shaped ``(H, W)``
+at image resolution, 0..255; for Repair every non-zero pixel is to be filled, for Style
+the value is the blend weight.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+import numpy as np
+
+Task = Literal["repair", "style", "enhance"]
+DeviceChoice = Literal["auto", "cpu", "cuda", "mps"]
+
+_job_ids = itertools.count(1)
+
+
+def _next_job_id() -> int:
+    return next(_job_ids)
+
+
+@dataclass(frozen=True)
+class Progress:
+    fraction: float  # 0..1
+    message: str = ""
+
+
+@dataclass(eq=False)
+class RepairJob:
+    image: np.ndarray
+    mask: np.ndarray
+    method: str = "auto"  # "auto" = best available; else an id from the catalog
+    seed: int = 0
+    device: DeviceChoice = "auto"
+    prompt: str = ""  # used by diffusion methods only
+    options: dict[str, Any] = field(default_factory=dict)
+    job_id: int = field(default_factory=_next_job_id)
+    task: Task = field(default="repair", init=False)
+
+    @property
+    def title(self) -> str:
+        return "Repair"
+
+
+@dataclass(eq=False)
+class StyleJob:
+    image: np.ndarray
+    preset: str
+    strength: float = 1.0  # 0 = original, 1 = full effect
+    mask: np.ndarray | None = None  # limits the effect to the painted area
+    seed: int = 0
+    device: DeviceChoice = "auto"
+    options: dict[str, Any] = field(default_factory=dict)
+    job_id: int = field(default_factory=_next_job_id)
+    task: Task = field(default="style", init=False)
+
+    @property
+    def title(self) -> str:
+        return f"Style: {self.preset}"
+
+
+@dataclass(eq=False)
+class EnhanceJob:
+    image: np.ndarray
+    scale: int = 1  # 1, 2 or 4
+    denoise: float = 0.0  # 0..1
+    sharpen: float = 0.0  # 0..1
+    contrast: float = 0.0  # 0..1 (auto levels strength)
+    model: str = "auto"  # upscaler id from the catalog, "auto" = best available
+    device: DeviceChoice = "auto"
+    options: dict[str, Any] = field(default_factory=dict)
+    job_id: int = field(default_factory=_next_job_id)
+    task: Task = field(default="enhance", init=False)
+
+    @property
+    def title(self) -> str:
+        return f"Enhance x{self.scale}" if self.scale > 1 else "Enhance"
+
+
+Job = Union[RepairJob, StyleJob, EnhanceJob]
+
+
+@dataclass
+class JobResult:
+    image: np.ndarray
+    notes: list[str] = field(default_factory=list)  # shown to the user (e.g. "fell back to CPU")
+    params: dict[str, Any] = field(default_factory=dict)  # what actually ran, for history
+
+
+def job_params(job: Job) -> dict[str, Any]:
+    """The job's settings without its pixel arrays: what history and project files record."""
+    params: dict[str, Any] = {"task": job.task}
+    for name, value in vars(job).items():
+        if isinstance(value, np.ndarray) or value is None and name == "mask":
+            continue
+        if name in ("task",):
+            continue
+        params[name] = value
+    return params
