@@ -44,6 +44,6 @@ def test_imaging_uses_neither_qt_nor_torch():
     assert _forbidden_imports("sdstudio.imaging", {"PySide6", "torch", "cv2"}) == []
 
 
-@pytest.mark.parametrize("package", ["sdstudio.engine", "sdstudio.training"])
+@pytest.mark.parametrize("package", ["sdstudio.engine", "sdstudio.training", "sdstudio.session"])
 def test_engine_and_training_never_import_qt(package):
     assert _forbidden_imports(package, {"PySide6", "shiboken6"}) == []

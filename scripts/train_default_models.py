@@ -1,0 +1,361 @@
+"""Train the default models shipped in ``models/`` with SD Studio's own trainer.
+
+One command reproduces the shipped weights (seed, configuration and step counts are fixed
+here and recorded in each file's metadata and in ``models/README.md``)::
+
+    .venv/bin/python scripts/train_default_models.py            # every recipe, in order
+    .venv/bin/python scripts/train_default_models.py --only enhance-x2
+
+Each run trains in chunks of ``--chunk`` steps through ``sdstudio.training.trainer``
+(``TrainingRun``, resume from the last checkpoint), so an interrupted run continues where it
+stopped when the command is run again. Runs live in ``--work`` (default
+``.scratch/default-models``); the finished model is re-saved into ``models/`` with its
+display name, description and provenance.
+
+The only thing added to the trainer is the degradation profile of the enhance pairs: the
+trainer's default (Real-ESRGAN's second-order model) is tuned for badly damaged web
+images, while the shipped fidelity-first models target ordinary photos: mild blur, noise
+and JPEG (x2) and clean-ish downscales (x4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "photos" / "train"
+DEFAULT_WORK = REPO / ".scratch" / "default-models"
+
+
+# ----- degradation profiles (what the low-resolution training inputs look like) -----
+@dataclass(frozen=True)
+class DegradationProfile:
+    clean_probability: float  # share of plain antialiased bicubic downscales
+    blur_probability: float
+    blur_sigma: tuple[float, float]  # at the high resolution, in pixels
+    noise_probability: float
+    noise_sigma: tuple[float, float]  # 0..255 units, at the low resolution
+    jpeg_probability: float
+    jpeg_quality: tuple[int, int]
+
+
+PROFILES = {
+    # Ordinary photos: mild camera blur, sensor noise and one JPEG save.
+    "mild": DegradationProfile(0.15, 0.7, (0.3, 1.6), 0.6, (1.0, 10.0), 0.7, (55, 95)),
+    # Mostly clean downscales; a little blur, noise and JPEG so real photos do not break it.
+    "clean_mild": DegradationProfile(0.5, 0.4, (0.3, 1.0), 0.3, (1.0, 4.0), 0.4, (75, 95)),
+}
+
+
+def downscale(image: np.ndarray, scale: int, method: int) -> np.ndarray:
+    """``float32 (H, W, 3)`` -> ``(H / scale, W / scale)``: PIL bicubic (antialiased, as
+    MATLAB's imresize), area averaging or bilinear."""
+    height, width = image.shape[:2]
+    size = (width // scale, height // scale)
+    if method == 0:
+        pixels = Image.fromarray(np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8))
+        return np.asarray(pixels.resize(size, Image.Resampling.BICUBIC), np.float32) / 255.0
+    interpolation = cv2.INTER_AREA if method == 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def degrade(
+    rng: np.random.Generator, clean: np.ndarray, scale: int, profile: DegradationProfile
+) -> np.ndarray:
+    """A low-resolution input for ``clean`` (``float32 (H, W, 3)`` in 0..1)."""
+    if rng.random() < profile.clean_probability:
+        return downscale(clean, scale, 0)
+    image = clean
+    if rng.random() < profile.blur_probability:
+        image = cv2.GaussianBlur(image, (0, 0), rng.uniform(*profile.blur_sigma))
+    image = downscale(image, scale, int(rng.integers(3)))
+    if rng.random() < profile.noise_probability:
+        sigma = rng.uniform(*profile.noise_sigma) / 255.0
+        channels = 1 if rng.random() < 0.3 else 3
+        noise = rng.normal(0.0, sigma, size=image.shape[:2] + (channels,))
+        image = image + noise.astype(np.float32)
+    image = np.clip(image, 0.0, 1.0)
+    if rng.random() < profile.jpeg_probability:
+        quality = int(rng.integers(profile.jpeg_quality[0], profile.jpeg_quality[1] + 1))
+        pixels = (image * 255.0 + 0.5).astype(np.uint8)[:, :, ::-1]
+        _, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        image = cv2.imdecode(encoded, cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.float32) / 255.0
+    return np.ascontiguousarray(image, dtype=np.float32)
+
+
+class ProfiledEnhancePairs:
+    """The trainer's enhance pairs (same photos, crops, flips, jitter), other degradations."""
+
+    def __init__(self, pairs: Any, profile: DegradationProfile) -> None:
+        self.pairs, self.profile = pairs, profile
+
+    def make_batch(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+        from sdstudio.training.datasets import augment, random_crop
+
+        p = self.pairs
+        inputs, targets = [], []
+        for _ in range(size):
+            patch = augment(rng, random_crop(rng, p.pool.sample(rng), p.crop), p.jitter)
+            clean = patch.astype(np.float32) / 255.0
+            inputs.append(degrade(rng, clean, p.scale, self.profile).transpose(2, 0, 1))
+            targets.append(clean.transpose(2, 0, 1))
+        return {
+            "input": np.ascontiguousarray(np.stack(inputs)),
+            "target": np.ascontiguousarray(np.stack(targets)),
+        }
+
+
+# ----- recipes -----
+@dataclass(frozen=True)
+class Recipe:
+    key: str  # --only value and run name
+    file_name: str  # in models/
+    display_name: str
+    description: str
+    task: str
+    hyperparameters: dict[str, Any]
+    steps: int
+    batch_size: int
+    crop: int
+    config: dict[str, Any] = field(default_factory=dict)  # further TrainingConfig fields
+    degradation: str | None = None  # enhance: a PROFILES key
+    scale: int = 2
+
+
+FIDELITY = {  # L1 only: the fidelity-first default (no adversarial term, no discriminator)
+    "adv_weight": 0.0,
+    "lr_g": 5e-4,
+    "betas": [0.9, 0.99],
+    "ema_decay": 0.999,
+    "checkpoint_every": 50,
+    "validate_every": 250,
+    "val_count": 4,
+    "val_size": 192,
+    "max_side": 1024,
+}
+
+RECIPES = [
+    Recipe(
+        key="enhance-x2",
+        file_name="sdstudio-enhance-x2.safetensors",
+        display_name="SD Studio Enhance x2",
+        description=(
+            "Doubles the size and removes mild blur, noise and JPEG blocks. Fidelity-first "
+            "(trained with L1 only): it does not invent texture."
+        ),
+        task="enhance",
+        hyperparameters={"scale": 2, "features": 32, "convs": 6, "upsample": "bicubic"},
+        steps=1500,
+        batch_size=16,
+        crop=96,
+        config=FIDELITY,
+        degradation="mild",
+        scale=2,
+    ),
+    Recipe(
+        key="enhance-x4",
+        file_name="sdstudio-enhance-x4.safetensors",
+        display_name="SD Studio Enhance x4",
+        description=(
+            "Enlarges four times; trained on clean and mildly degraded downscales. "
+            "Fidelity-first (L1 only)."
+        ),
+        task="enhance",
+        hyperparameters={"scale": 4, "features": 32, "convs": 6, "upsample": "bicubic"},
+        steps=1500,
+        batch_size=16,
+        crop=128,
+        config=FIDELITY,
+        degradation="clean_mild",
+        scale=4,
+    ),
+]
+
+
+def build_config(recipe: Recipe, data_dir: Path, seed: int):
+    from sdstudio.training.config import TrainingConfig
+
+    config = TrainingConfig(
+        task=recipe.task,
+        data_dir=str(data_dir),
+        name=recipe.key,
+        hyperparameters=dict(recipe.hyperparameters),
+        scale=recipe.scale,
+        preset="custom",
+        steps=recipe.steps,
+        batch_size=recipe.batch_size,
+        crop=recipe.crop,
+        device="cpu",
+        seed=seed,
+    )
+    for key, value in recipe.config.items():
+        setattr(config, key, value)
+    config.__post_init__()
+    return config
+
+
+def make_run(recipe: Recipe, config, resume: bool):
+    import torch
+
+    from sdstudio.training.trainer import TrainingRun
+
+    class DefaultModelRun(TrainingRun):
+        def _networks(self, generator):
+            if recipe.task == "enhance":
+                # Zero residual: the untrained network is exactly its bicubic base, so every
+                # step improves on bicubic instead of first learning to interpolate.
+                last = generator.body[-1]
+                with torch.no_grad():
+                    last.weight.zero_()
+                    last.bias.zero_()
+            return super()._networks(generator)
+
+        def _load_data(self) -> None:
+            super()._load_data()
+            if recipe.degradation is not None:
+                self.pairs = ProfiledEnhancePairs(self.pairs, PROFILES[recipe.degradation])
+
+    return DefaultModelRun(config, resume=resume)
+
+
+def train_recipe(recipe: Recipe, data_dir: Path, seed: int, chunk: int, log) -> Path:
+    """Train (or continue) one recipe to its step count; returns the exported file."""
+    from sdstudio.training import checkpoints, distributed
+    from sdstudio.training import events as ev
+    from sdstudio.training.config import run_dir_for
+    from sdstudio.training.trainer import load_run_config
+
+    run_dir = run_dir_for(recipe.key)
+    resume = checkpoints.has_checkpoint(run_dir)
+    config = load_run_config(recipe.key) if resume else build_config(recipe, data_dir, seed)
+    done = 0
+    if resume:
+        loaded = checkpoints.load_checkpoint(run_dir)
+        done = int(loaded[1]["step"]) if loaded else 0
+    exported = ""
+    target = done
+    while True:
+        target = (
+            min(recipe.steps, (target // chunk + 1) * chunk) if target < recipe.steps else target
+        )
+        config.steps = target
+        run = make_run(recipe, config, resume)
+        started = time.monotonic()
+        try:
+            events = run.events()
+            while True:
+                try:
+                    event = next(events)
+                except StopIteration as stop:
+                    exported = stop.value
+                    break
+                if isinstance(event, ev.StepDone) and event.step % 25 == 0:
+                    log(
+                        f"{recipe.key} step {event.step}/{recipe.steps} "
+                        f"loss {event.losses['g_total']:.4f} {event.images_per_second:.1f} img/s"
+                    )
+                elif isinstance(event, ev.Validated):
+                    log(f"{recipe.key} validation {json.dumps(event.scores)}")
+                elif isinstance(event, ev.GuardTriggered):
+                    log(f"{recipe.key} stability guard: {event.message}")
+        finally:
+            distributed.shutdown(run.context)
+        log(f"{recipe.key} chunk to step {target} took {time.monotonic() - started:.0f} s")
+        resume = True
+        if target >= recipe.steps:
+            return Path(exported)
+
+
+def ship(recipe: Recipe, exported: Path, out_dir: Path, command: str) -> Path:
+    """Re-save the trainer's export into ``out_dir`` with the shipped name and provenance."""
+    import torch
+
+    from sdstudio.engine.model_file import load_network, read_model_info, save_model
+
+    info = read_model_info(exported)
+    extra = dict(info.metadata)
+    for key in ("sdstudio.format", "task", "architecture", "hyperparameters", "name"):
+        extra.pop(key, None)
+    for key in ("description", "version", "scale", "style"):
+        extra.pop(key, None)
+    extra.update(
+        {
+            "degradation": json.dumps(
+                PROFILES[recipe.degradation].__dict__ if recipe.degradation else None
+            ),
+            "command": command,
+            "hardware": f"{platform.machine()} CPU, {os.cpu_count()} cores, torch "
+            f"{torch.__version__}, {torch.get_num_threads()} thread(s)",
+            "training_data": "photos/train (333 photos; see models/README.md for sources)",
+        }
+    )
+    return save_model(
+        out_dir / recipe.file_name,
+        load_network(info),
+        task=info.task,
+        architecture=info.architecture,
+        hyperparameters=info.hyperparameters,
+        name=recipe.display_name,
+        description=recipe.description,
+        version="1",
+        scale=info.scale,
+        style=info.style,
+        extra_metadata=extra,
+    ).path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="training photos")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="run folders")
+    parser.add_argument("--out", type=Path, default=REPO / "models", help="where to ship")
+    parser.add_argument(
+        "--only", help="comma-separated recipe keys: " + ", ".join(r.key for r in RECIPES)
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chunk", type=int, default=250, help="steps between resumes")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
+    parser.add_argument("--steps", type=int, help="override every recipe's steps (smoke tests)")
+    args = parser.parse_args(argv)
+
+    os.environ["SDSTUDIO_DATA_DIR"] = str(args.work.resolve())
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    wanted = set(args.only.split(",")) if args.only else {r.key for r in RECIPES}
+    unknown = wanted - {r.key for r in RECIPES}
+    if unknown:
+        parser.error(f"unknown recipe(s): {', '.join(sorted(unknown))}")
+    if not args.data.is_dir():
+        parser.error(f"no training photos at {args.data}")
+
+    def log(message: str) -> None:
+        print(time.strftime("%H:%M:%S"), message, flush=True)
+
+    command = "python scripts/train_default_models.py" + (
+        f" --seed {args.seed}" if args.seed else ""
+    )
+    for recipe in RECIPES:
+        if recipe.key in wanted:
+            if args.steps:
+                recipe = replace(recipe, steps=args.steps)
+            exported = train_recipe(recipe, args.data.resolve(), args.seed, args.chunk, log)
+            log(f"{recipe.key} shipped as {ship(recipe, exported, args.out, command)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

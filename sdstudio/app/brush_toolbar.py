@@ -1,0 +1,70 @@
+"""Toolbar controls for the brush (size, hardness) and the mask overlay (colour, opacity)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QLabel, QSlider, QSpinBox, QToolBar, QToolButton, QWidget
+
+from sdstudio.app.canvas import Canvas
+from sdstudio.app.mask_tools import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE
+
+
+class BrushToolbar(QToolBar):
+    def __init__(self, canvas: Canvas, parent: QWidget | None = None) -> None:
+        super().__init__("Brush", parent)
+        self.setObjectName("brush_toolbar")
+        self.setMovable(False)
+        self.canvas = canvas
+
+        self.size_spin = QSpinBox(self)
+        self.size_spin.setRange(int(MIN_BRUSH_SIZE), int(MAX_BRUSH_SIZE))
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setToolTip("Brush size in photo pixels ([ smaller, ] larger)")
+        self.hardness_spin = QSpinBox(self)
+        self.hardness_spin.setRange(0, 100)
+        self.hardness_spin.setSuffix(" %")
+        self.hardness_spin.setToolTip("Brush hardness (Shift+[ softer, Shift+] harder)")
+        self.color_button = QToolButton(self)
+        self.color_button.setToolTip("Mask colour")
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.opacity_slider.setRange(5, 100)
+        self.opacity_slider.setFixedWidth(90)
+        self.opacity_slider.setToolTip("Mask overlay opacity")
+
+        for text, widget in (
+            ("Size", self.size_spin),
+            ("Hardness", self.hardness_spin),
+            ("Mask", self.color_button),
+            ("Opacity", self.opacity_slider),
+        ):
+            label = QLabel(f" {text} ", self)
+            label.setBuddy(widget)
+            self.addWidget(label)
+            self.addWidget(widget)
+
+        self.size_spin.valueChanged.connect(lambda value: canvas.set_brush(size=value))
+        self.hardness_spin.valueChanged.connect(
+            lambda value: canvas.set_brush(hardness=value / 100)
+        )
+        self.opacity_slider.valueChanged.connect(
+            lambda value: canvas.overlay.set_opacity(value / 100)
+        )
+        self.color_button.clicked.connect(lambda: parent.choose_overlay_color())
+        canvas.brush_changed.connect(self._show_brush)
+        canvas.overlay.changed.connect(self._show_overlay)
+        self._show_brush()
+        self._show_overlay()
+
+    def _show_brush(self) -> None:
+        with QSignalBlocker(self.size_spin), QSignalBlocker(self.hardness_spin):
+            self.size_spin.setValue(round(self.canvas.brush.size))
+            self.hardness_spin.setValue(round(self.canvas.brush.hardness * 100))
+
+    def _show_overlay(self) -> None:
+        overlay = self.canvas.overlay
+        with QSignalBlocker(self.opacity_slider):
+            self.opacity_slider.setValue(round(overlay.opacity * 100))
+        swatch = QPixmap(16, 16)
+        swatch.fill(QColor(overlay.color))
+        self.color_button.setIcon(QIcon(swatch))

@@ -1,0 +1,393 @@
+"""The canvas: shows the document's photo and mask, zooms, pans and paints the mask.
+
+Scene coordinates are image pixels. The photo is drawn from a QPixmap built once per image
+change (partial changes repaint only their rect into it); the mask overlay and the brush
+outline are drawn on top per exposed rect, so panning and painting a 24 MP photo never
+convert or copy the whole image.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QTransform
+from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
+
+from sdstudio.app.compare import SplitCompare
+from sdstudio.app.document import Document
+from sdstudio.app.mask_overlay import MaskOverlay, paint_brush_outline
+from sdstudio.app.mask_tools import BrushSettings, MaskStroke
+from sdstudio.app.qimage_views import checkerboard_pixmap, qimage_from_mask, qimage_from_rgb
+
+MIN_ZOOM = 0.01
+MAX_ZOOM = 32.0
+ZOOM_STEP = 1.25
+BACKGROUND = QColor(38, 38, 40)
+
+TOOL_BRUSH = "brush"
+TOOL_ERASER = "eraser"
+
+
+class Canvas(QGraphicsView):
+    zoom_changed = Signal(float)  # 1.0 = one image pixel per screen pixel
+    brush_changed = Signal()
+    tool_changed = Signal(str)
+    compare_changed = Signal()
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.brush = BrushSettings()
+        self.tool = TOOL_BRUSH
+        self.overlay = MaskOverlay(self)
+        self.split = SplitCompare(self)
+        self.showing_original = False  # while the compare key is held
+        self._pixmap = QPixmap()
+        self._original_pixmap: QPixmap | None = None
+        self._mask_image = QImage()
+        self._stroke: MaskStroke | None = None
+        self._pan_from: QPointF | None = None
+        self._space_held = False
+        self._cursor_pos: QPointF | None = None  # viewport coordinates
+
+        self.setScene(QGraphicsScene(self))
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setBackgroundBrush(BACKGROUND)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setMouseTracking(True)
+        self.viewport().setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Drops go to the main window, which knows how to open files.
+        self.setAcceptDrops(False)
+        self.viewport().setAcceptDrops(False)
+        self._update_cursor()
+
+        document.document_replaced.connect(self._on_document_replaced)
+        document.image_changed.connect(self._on_image_changed)
+        document.mask_changed.connect(self._on_mask_changed)
+        self.overlay.changed.connect(self.viewport().update)
+        self.split.changed.connect(self.viewport().update)
+
+    # -- zoom ---------------------------------------------------------------------------
+    def zoom(self) -> float:
+        """Image pixels per physical screen pixel (high-DPI aware): 1.0 means 100 %."""
+        return self.transform().m11() * self.devicePixelRatioF()
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        """Zooms keeping the image point under ``anchor`` (viewport coords) in place."""
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        if anchor is None:
+            anchor = QPointF(self.viewport().rect().center())
+        image_point = self.map_to_image(anchor)
+        scale = zoom / self.devicePixelRatioF()
+        self.setTransform(QTransform.fromScale(scale, scale))
+        moved = self.viewportTransform().map(image_point) - anchor
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + round(moved.x()))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + round(moved.y()))
+        self.viewport().update()
+        self.zoom_changed.emit(self.zoom())
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom() * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom() / ZOOM_STEP)
+
+    def zoom_actual_size(self) -> None:
+        self.set_zoom(1.0)
+
+    def fit_to_window(self, enlarge: bool = True) -> None:
+        """Shows the whole photo; ``enlarge=False`` never goes above 100 % (on open)."""
+        width, height = self.document.size()
+        if not width or not height:
+            return
+        area = self.viewport().rect()
+        zoom = min(area.width() / width, area.height() / height) * self.devicePixelRatioF()
+        self.set_zoom(zoom if enlarge else min(zoom, 1.0))
+        self.centerOn(width / 2, height / 2)
+
+    def map_to_image(self, viewport_pos: QPointF) -> QPointF:
+        inverse, _ = self.viewportTransform().inverted()
+        return inverse.map(QPointF(viewport_pos))
+
+    def map_from_image(self, image_pos: QPointF) -> QPointF:
+        return self.viewportTransform().map(QPointF(image_pos))
+
+    # -- document observers -------------------------------------------------------------
+    def _on_document_replaced(self) -> None:
+        width, height = self.document.size()
+        self.setSceneRect(QRectF(0, 0, width, height))
+        self._mask_image = qimage_from_mask(self.document.mask) if width else QImage()
+        self._original_pixmap = None
+        self._stroke = None
+        self.fit_to_window(enlarge=False)
+
+    def _on_image_changed(self, rect: QRect) -> None:
+        image = self.document.image
+        if image is None:
+            self._pixmap = QPixmap()
+        elif rect.contains(self.document.full_rect()) or self._pixmap.isNull():
+            self._pixmap = QPixmap.fromImage(qimage_from_rgb(image))
+        else:
+            # Only the changed rect is converted and copied into the pixmap.
+            patch = image[rect.y() : rect.bottom() + 1, rect.x() : rect.right() + 1]
+            painter = QPainter(self._pixmap)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+            painter.drawImage(rect.topLeft(), qimage_from_rgb(patch))
+            painter.end()
+        self._update_scene_rect(rect)
+
+    def _on_mask_changed(self, rect: QRect) -> None:
+        if not self._mask_image.isNull():
+            self._update_scene_rect(rect)
+
+    def _update_scene_rect(self, rect: QRect) -> None:
+        on_screen = self.viewportTransform().mapRect(QRectF(rect)).toAlignedRect()
+        self.viewport().update(on_screen.adjusted(-2, -2, 2, 2))
+
+    def original_pixmap(self) -> QPixmap:
+        """Built on first use: most sessions never compare, and it costs a full copy."""
+        if self._original_pixmap is None:
+            original = self.document.original
+            self._original_pixmap = (
+                QPixmap.fromImage(qimage_from_rgb(original)) if original is not None else QPixmap()
+            )
+        return self._original_pixmap
+
+    # -- drawing ------------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        painter.fillRect(rect, BACKGROUND)
+        if self._pixmap.isNull():
+            return
+        image_rect = QRectF(self._pixmap.rect())
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom() < 1.0)
+        if self.document.image is not None and self.document.image.shape[2] == 4:
+            painter.fillRect(rect & image_rect, QBrush(checkerboard_pixmap()))
+        if self.showing_original:
+            self._draw_original(painter, image_rect)
+            return
+        exposed = rect & image_rect
+        painter.drawPixmap(exposed, self._pixmap, exposed)
+        if self.split.enabled:
+            divider = self.split.fraction * image_rect.width()
+            left = QRectF(0, 0, divider, image_rect.height()) & exposed
+            if not left.isEmpty():
+                self._draw_original(painter, left)
+
+    def _draw_original(self, painter: QPainter, target: QRectF) -> None:
+        original = self.original_pixmap()
+        if original.isNull():
+            return
+        # The original may differ in size (after an upscale): stretch it over the image.
+        sx = original.width() / max(self._pixmap.width(), 1)
+        sy = original.height() / max(self._pixmap.height(), 1)
+        source = QRectF(target.x() * sx, target.y() * sy, target.width() * sx, target.height() * sy)
+        painter.drawPixmap(target, original, source)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        if self._pixmap.isNull():
+            return
+        if not self.showing_original:
+            if self.split.enabled:
+                painter.save()
+                divider = self.split.fraction * self._pixmap.width()
+                painter.setClipRect(QRectF(divider, 0, self._pixmap.width(), self._pixmap.height()))
+                self.overlay.paint(painter, rect, self._mask_image)
+                painter.restore()
+            else:
+                self.overlay.paint(painter, rect, self._mask_image)
+        painter.save()
+        painter.resetTransform()
+        # Divider and labels span the photo on screen, not the empty margin around it.
+        shown = self.viewportTransform().mapRect(QRectF(self._pixmap.rect())).toAlignedRect()
+        shown = shown.intersected(self.viewport().rect())
+        if self.split.enabled and not self.showing_original:
+            self.split.paint(painter, self._divider_x(), shown)
+        if self.showing_original:
+            self.split.paint_label(painter, "Original", shown)
+        self._paint_brush_outline(painter)
+        painter.restore()
+
+    def _paint_brush_outline(self, painter: QPainter) -> None:
+        if self._cursor_pos is not None and self._brush_active():
+            radius = self.brush.size / 2 * self.transform().m11()
+            paint_brush_outline(painter, self._cursor_pos, radius, self.brush.hardness)
+
+    def _outline_rect(self, pos: QPointF | None) -> QRect:
+        if pos is None:
+            return QRect()
+        radius = self.brush.size / 2 * self.transform().m11() + 4
+        return QRectF(pos.x() - radius, pos.y() - radius, 2 * radius, 2 * radius).toAlignedRect()
+
+    def _divider_x(self) -> float:
+        return self.map_from_image(QPointF(self.split.fraction * self._pixmap.width(), 0)).x()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        super().scrollContentsBy(dx, dy)  # blits the photo; only the new strip is drawn
+        if self.split.enabled or self.showing_original:
+            self.viewport().update()  # divider and labels are fixed on screen
+        elif self._cursor_pos is not None:
+            outline = self._outline_rect(self._cursor_pos)
+            self.viewport().update(outline.translated(dx, dy))  # the blitted copy
+            self.viewport().update(outline)
+
+    # -- tools --------------------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        if tool != self.tool:
+            self.tool = tool
+            self._update_cursor()
+            self.tool_changed.emit(tool)
+
+    def set_brush(self, size: float | None = None, hardness: float | None = None) -> None:
+        old = self._outline_rect(self._cursor_pos)
+        if size is not None:
+            self.brush.size = size
+        if hardness is not None:
+            self.brush.hardness = hardness
+        self.brush.clamp()
+        self.viewport().update(old.united(self._outline_rect(self._cursor_pos)))
+        self.brush_changed.emit()
+
+    def adjust_brush(self, change: str) -> None:
+        """``grow``, ``shrink``, ``harder`` or ``softer``: one step of [ ] { }."""
+        probe = replace(self.brush)
+        getattr(probe, change)()
+        self.set_brush(size=probe.size, hardness=probe.hardness)
+
+    def set_showing_original(self, showing: bool) -> None:
+        if showing != self.showing_original:
+            self.showing_original = showing
+            self.viewport().update()
+            self.compare_changed.emit()
+
+    def _brush_active(self) -> bool:
+        return self.document.has_image() and not self._space_held and not self.showing_original
+
+    def _update_cursor(self) -> None:
+        if self._pan_from is not None:
+            shape = Qt.CursorShape.ClosedHandCursor
+        elif self._space_held:
+            shape = Qt.CursorShape.OpenHandCursor
+        elif self._cursor_pos is not None and self.split.hit(self._cursor_pos, self._divider_x()):
+            shape = Qt.CursorShape.SplitHCursor
+        else:
+            shape = Qt.CursorShape.CrossCursor
+        self.viewport().setCursor(shape)
+
+    # -- input --------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        pos = event.position()
+        pan = event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and self._space_held
+        )
+        if pan:
+            self._pan_from = pos
+        elif (
+            event.button() == Qt.MouseButton.LeftButton
+            and self.split.enabled
+            and self.split.hit(pos, self._divider_x())
+        ):
+            self.split.dragging = True
+        elif event.button() == Qt.MouseButton.LeftButton and self._brush_active():
+            self._stroke = MaskStroke(self.document.mask, self.brush, self.tool == TOOL_ERASER)
+            self._paint_to(self._stroke.begin, pos)
+        else:
+            super().mousePressEvent(event)
+            return
+        self._update_cursor()
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        pos = event.position()
+        old_outline = self._outline_rect(self._cursor_pos)
+        self._cursor_pos = pos
+        if self._pan_from is not None:
+            delta = pos - self._pan_from
+            self._pan_from = pos
+            self.horizontalScrollBar().setValue(
+                self.horizontalScrollBar().value() - round(delta.x())
+            )
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
+        elif self.split.dragging:
+            image_x = self.map_to_image(pos).x()
+            self.split.set_fraction(image_x / max(self._pixmap.width(), 1))
+        elif self._stroke is not None:
+            self._paint_to(self._stroke.move_to, pos)
+        self.viewport().update(old_outline.united(self._outline_rect(pos)))
+        self._update_cursor()
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._pan_from is not None and event.button() in (
+            Qt.MouseButton.MiddleButton,
+            Qt.MouseButton.LeftButton,
+        ):
+            self._pan_from = None
+        elif self.split.dragging:
+            self.split.dragging = False
+        elif self._stroke is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._paint_to(self._stroke.move_to, event.position())
+            self.finish_stroke()
+        self._update_cursor()
+        event.accept()
+
+    def finish_stroke(self) -> None:
+        stroke, self._stroke = self._stroke, None
+        if stroke is None:
+            return
+        record = stroke.finish()
+        if record is not None:
+            title = "Erase mask" if stroke.erase else "Paint mask"
+            self.document.push_stroke(record, title)
+
+    def _paint_to(self, step, viewport_pos: QPointF) -> None:
+        point = self.map_to_image(viewport_pos)
+        changed = step((point.x(), point.y()))
+        if changed is not None:
+            self.document.notify_mask_painted(changed)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self.viewport().update(self._outline_rect(self._cursor_pos))
+        self._cursor_pos = None
+        super().leaveEvent(event)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120
+        if steps and self.document.has_image():
+            self.set_zoom(self.zoom() * math.pow(ZOOM_STEP, steps), event.position())
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.isAutoRepeat() and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Backslash):
+            event.accept()
+        elif event.key() == Qt.Key.Key_Space:
+            self._space_held = True
+            self._update_cursor()
+            self.viewport().update(self._outline_rect(self._cursor_pos))
+        elif event.key() == Qt.Key.Key_Backslash:
+            self.set_showing_original(True)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:  # noqa: N802
+        if event.isAutoRepeat():
+            event.accept()
+        elif event.key() == Qt.Key.Key_Space:
+            self._space_held = False
+            self._pan_from = None
+            self._update_cursor()
+        elif event.key() == Qt.Key.Key_Backslash:
+            self.set_showing_original(False)
+        else:
+            super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        # A key released while another window has focus never reaches us.
+        self._space_held = False
+        self.set_showing_original(False)
+        super().focusOutEvent(event)

@@ -1,0 +1,192 @@
+"""Open, save and recent files for the main window.
+
+Ctrl+S never writes over the file the photo came from: the first save goes to
+``name_edited.ext`` beside it, and later ones to wherever the user last saved. Only Save
+As onto the original, confirmed in a dialog, replaces it. Every write is atomic
+(``imaging.save_image``), and every failure is shown to the person, changing nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from sdstudio.app import settings as keys
+from sdstudio.errors import UserFacingError
+from sdstudio.imaging.image_io import (
+    SAVE_FORMATS,
+    edited_path,
+    format_for_path,
+    load_image,
+    save_image,
+)
+from sdstudio.paths import example_photo_path
+
+if TYPE_CHECKING:
+    from sdstudio.app.window import MainWindow
+
+DEFAULT_QUALITY = 92
+
+
+class DocumentFiles(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    @property
+    def document(self):
+        return self.window.document
+
+    @property
+    def settings(self):
+        return self.window.settings
+
+    # -- open ---------------------------------------------------------------------------
+    def open_dialog(self) -> bool:
+        path = self.window.ask_open_path(self.last_folder())
+        return self.open_path(path) if path else False
+
+    def open_example(self) -> bool:
+        return self.open_path(example_photo_path())
+
+    def open_path(self, path: str | Path) -> bool:
+        """Opens ``path`` after asking about unsaved changes; False if it did not open."""
+        path = Path(path)
+        if not self.maybe_save_changes():
+            return False
+        try:
+            loaded = load_image(path)
+        except UserFacingError as error:
+            self.window.show_error("Cannot open the photo", str(error))
+            return False
+        self.document.open_loaded(loaded)
+        self.settings.setValue(keys.KEY_LAST_FOLDER, str(path.resolve().parent))
+        keys.remember_recent_file(self.settings, path.resolve())
+        message = f"Opened {path.name}"
+        if loaded.notes:
+            message += " — " + " ".join(loaded.notes)
+        self.window.statusBar().showMessage(message, 8000)
+        return True
+
+    def last_folder(self) -> str:
+        return str(self.settings.value(keys.KEY_LAST_FOLDER, str(Path.home())))
+
+    def fill_recent_menu(self) -> None:
+        menu = self.window.recent_menu
+        menu.clear()
+        recent = keys.read_recent_files(self.settings)
+        for entry in recent:
+            action = menu.addAction(Path(entry).name)
+            action.setToolTip(entry)
+            action.setStatusTip(entry)
+            action.triggered.connect(lambda _=False, p=entry: self.open_recent(p))
+        if not recent:
+            menu.addAction("No recent photos").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear Recent", self.clear_recent)
+
+    def open_recent(self, entry: str) -> bool:
+        if not Path(entry).exists():
+            keys.forget_recent_file(self.settings, entry)
+            self.window.show_error(
+                "Cannot open the photo",
+                f"'{entry}' no longer exists; it was removed from the list.",
+            )
+            return False
+        return self.open_path(entry)
+
+    def clear_recent(self) -> None:
+        self.settings.setValue(keys.KEY_RECENT_FILES, [])
+
+    # -- save ---------------------------------------------------------------------------
+    def default_save_path(self) -> Path | None:
+        if self.document.save_target is not None:
+            return self.document.save_target
+        source = self.document.source
+        if source is None or source.path is None:
+            return None
+        try:
+            format_for_path(source.path)
+            return edited_path(source.path)
+        except UserFacingError:  # opened a format we cannot write (GIF): save a PNG
+            return edited_path(Path(source.path).with_suffix(".png"))
+
+    def save(self) -> bool:
+        if not self.document.has_image():
+            return False
+        target = self.default_save_path()
+        if target is None:
+            return self.save_as()
+        fmt = format_for_path(target)
+        quality = int(keys.read_number(self.settings, keys.KEY_SAVE_QUALITY, DEFAULT_QUALITY))
+        return self._write(target, fmt, quality)
+
+    def save_as(self) -> bool:
+        if not self.document.has_image():
+            return False
+        suggested = self.default_save_path() or Path(self.last_folder()) / "untitled.png"
+        choice = self.window.ask_save_path(suggested)
+        if choice is None:
+            return False
+        target, fmt = choice
+        if fmt is None:
+            try:
+                fmt = format_for_path(target)
+            except UserFacingError as error:
+                self.window.show_error("Cannot save the photo", str(error))
+                return False
+        elif not target.suffix:
+            target = target.with_suffix(SAVE_FORMATS[fmt].extensions[0])
+        if self._is_original(target) and not self.window.confirm_overwrite_original(target):
+            return False
+        quality = int(keys.read_number(self.settings, keys.KEY_SAVE_QUALITY, DEFAULT_QUALITY))
+        if SAVE_FORMATS[fmt].supports_quality:
+            chosen = self.window.ask_quality(SAVE_FORMATS[fmt].display_name, quality)
+            if chosen is None:
+                return False
+            quality = chosen
+            self.settings.setValue(keys.KEY_SAVE_QUALITY, quality)
+        return self._write(target, fmt, quality)
+
+    def _is_original(self, target: Path) -> bool:
+        source = self.document.source
+        if source is None or source.path is None:
+            return False
+        try:
+            return target.resolve() == Path(source.path).resolve()
+        except OSError:
+            return False
+
+    def _write(self, target: Path, fmt: str, quality: int) -> bool:
+        source = self.document.source
+        try:
+            save_image(
+                self.document.image,
+                target,
+                format=fmt,
+                quality=quality,
+                exif=source.exif if source else None,
+                icc_profile=source.icc_profile if source else None,
+                dpi=source.dpi if source else None,
+            )
+        except UserFacingError as error:
+            self.window.show_error("Cannot save the photo", str(error))
+            return False
+        self.document.mark_saved(target)
+        self.settings.setValue(keys.KEY_LAST_FOLDER, str(target.resolve().parent))
+        keys.remember_recent_file(self.settings, target.resolve())
+        self.window.statusBar().showMessage(f"Saved {target}", 8000)
+        return True
+
+    # -- unsaved changes ----------------------------------------------------------------
+    def maybe_save_changes(self) -> bool:
+        """True when it is fine to drop the current document (saved or discarded)."""
+        if not self.document.has_image() or not self.document.is_modified():
+            return True
+        answer = self.window.ask_save_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"

@@ -1,0 +1,59 @@
+"""Starts the GUI: one QApplication, the dark theme, the main window, files to open.
+
+Kept light on purpose: nothing here imports torch, so the window paints in a fraction of
+a second; models load later, on the job worker's thread.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from sdstudio import APP_NAME, __version__
+from sdstudio.app.crash_report import install_crash_reporting
+from sdstudio.app.theme import apply_dark_theme
+from sdstudio.paths import resource_path
+
+ORGANIZATION_NAME = "SD Studio"
+APPLICATION_ID = "sdstudio"
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The process's QApplication, created once with names, high-DPI policy and theme."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    # Fractional scale factors (125 %, 150 %) render at their true size instead of being
+    # rounded, so the canvas's "100 %" is one photo pixel per physical pixel.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    QCoreApplication.setOrganizationName(ORGANIZATION_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication(argv if argv is not None else [sys.argv[0]])
+    QGuiApplication.setDesktopFileName(APPLICATION_ID)
+    icon_path = resource_path("icons", "sdstudio.png")
+    if icon_path.exists():
+        app.setWindowIcon(QIcon(str(icon_path)))
+    apply_dark_theme(app)
+    return app
+
+
+def launch(paths: list[str]) -> int:
+    """Shows the main window, opens ``paths[0]`` if given, and runs until it closes."""
+    app = create_application()
+    install_crash_reporting(app)
+    from sdstudio.app.window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if paths:
+        # After show(): an error about a bad path appears over the window, not before it.
+        window.open_path(Path(paths[0]))
+    return app.exec()
+

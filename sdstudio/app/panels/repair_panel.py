@@ -1,0 +1,137 @@
+"""The Repair panel: choose a method, paint a mask on the canvas, click Repair."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sdstudio.app.document import Document
+from sdstudio.app.job_controller import JobController
+from sdstudio.app.panels.common import MethodChoice, fill_method_combo, task_methods
+from sdstudio.errors import MaskError
+from sdstudio.jobs import RepairJob
+
+OWNER = "repair"
+
+
+class RepairPanel(QWidget):
+    def __init__(
+        self, document: Document, controller: JobController, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("repairPanel")
+        self.document = document
+        self.controller = controller
+        self._methods: dict[str, MethodChoice] = {}
+
+        self.method_combo = QComboBox()
+        self.method_combo.setToolTip("How the painted area is filled")
+        self.method_description = QLabel()
+        self.method_description.setWordWrap(True)
+        self.prompt_label = QLabel("Prompt:")
+        self.prompt_edit = QLineEdit()
+        self.prompt_edit.setPlaceholderText("What should appear in the painted area (optional)")
+        self.repair_button = QPushButton("Repair")
+        self.repair_button.setToolTip("Fill the painted area (one undo step)")
+        self.hint_label = QLabel()
+        self.hint_label.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Method:", self.method_combo)
+        form.addRow(self.method_description)
+        form.addRow(self.prompt_label, self.prompt_edit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.repair_button)
+        layout.addWidget(self.hint_label)
+        layout.addStretch(1)
+
+        # Mask edits arrive once per brush dab; checking a big mask for emptiness that
+        # often would tax painting, so the check is coalesced.
+        self._state_timer = QTimer(self)
+        self._state_timer.setSingleShot(True)
+        self._state_timer.setInterval(40)
+        self._state_timer.timeout.connect(self._update_state)
+
+        self.method_combo.currentIndexChanged.connect(self._show_method)
+        self.repair_button.clicked.connect(self.repair)
+        document.mask_changed.connect(self._state_timer.start)
+        document.document_replaced.connect(self._update_state)
+        document.image_changed.connect(self._update_state)
+        controller.busy_changed.connect(self._on_busy_changed)
+        self.refresh_models()
+
+    def refresh_models(self) -> None:
+        """Re-reads the catalog (a model was added or trained)."""
+        methods, best_id = task_methods("repair")
+        self._methods = {method.id: method for method in methods}
+        fill_method_combo(self.method_combo, methods, best_id)
+        self._update_state()
+
+    def selected_method(self) -> MethodChoice | None:
+        return self._methods.get(self.method_combo.currentData())
+
+    @Slot()
+    def repair(self) -> None:
+        self._update_state()
+        if not self.repair_button.isEnabled():
+            return
+        method = self.selected_method()
+        method_id = method.id if method else "auto"
+        prompt = self.prompt_edit.text().strip() if self.prompt_edit.isVisible() else ""
+        document = self.document
+
+        def make_job() -> RepairJob:
+            # Built when the worker is free, from the photo and mask as they are then.
+            if document.image is None or document.mask_is_empty():
+                raise MaskError("Paint over the area to repair first.")
+            return RepairJob(
+                image=document.image.copy(),
+                mask=document.mask.copy(),
+                method=method_id,
+                prompt=prompt,
+            )
+
+        self.controller.run(OWNER, make_job)
+
+    @Slot()
+    def _show_method(self) -> None:
+        method = self.selected_method()
+        self.method_description.setText(method.description if method else "")
+        diffusion = method is not None and method.kind == "diffusion"
+        self.prompt_label.setVisible(diffusion)
+        self.prompt_edit.setVisible(diffusion)
+
+    @Slot(str, bool)
+    def _on_busy_changed(self, owner: str, _busy: bool) -> None:
+        if owner == OWNER:
+            self._update_state()
+
+    @Slot()
+    def _update_state(self) -> None:
+        busy = self.controller.is_busy(OWNER)
+        if not self._methods:
+            hint = "No repair method is available; see Models for details."
+        elif not self.document.has_image():
+            hint = "Open a photo first."
+        elif self.document.mask_is_empty():
+            hint = "Paint over the damage or object to remove with the mask brush, then Repair."
+        elif busy:
+            hint = "Repairing… the canvas stays usable; Esc cancels."
+        else:
+            hint = "Ready. The mask stays after Repair, to try another method; Ctrl+D clears it."
+        self.repair_button.setEnabled(
+            bool(self._methods)
+            and self.document.has_image()
+            and not self.document.mask_is_empty()
+            and not busy
+        )
+        self.hint_label.setText(hint)

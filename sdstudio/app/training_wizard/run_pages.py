@@ -1,0 +1,254 @@
+"""The live training page and the finish page."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from sdstudio.app.training_wizard.loss_plot import LossPlot
+from sdstudio.training import events as ev
+from sdstudio.training.config import format_duration
+
+POLL_MS = 100
+STOP_TIMEOUT_S = 60.0  # a step on a slow CPU can take a while; then the process is ended
+METRIC_NAMES = {
+    "psnr_hole": "PSNR in the repaired area (dB, higher is better)",
+    "psnr": "PSNR (dB, higher is better)",
+    "ssim": "SSIM (1 = identical)",
+    "structure_ssim": "Structure kept from the photo (SSIM)",
+    "change_psnr": "Similarity to the photo (PSNR, lower = stronger style)",
+}
+
+
+class LivePage(QWizardPage):
+    def __init__(self, wizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Training")
+        self.process = None
+        self.finished_event: ev.RunFinished | None = None
+        self.stopped = False
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.eta = QLabel()
+        self.plot = LossPlot()
+        self.samples = QLabel("The first samples appear after the first step.")
+        self.samples.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.samples.setMinimumSize(240, 160)
+        self.samples.setToolTip("Rows: input, model output, original")
+        self.guard_list = QListWidget()
+        self.guard_list.setMaximumHeight(70)
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop (keep progress)")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        grid = QGridLayout()
+        grid.addWidget(self.plot, 0, 0)
+        grid.addWidget(self.samples, 0, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.eta)
+        layout.addLayout(grid, 1)
+        layout.addWidget(QLabel("Stability guard:"))
+        layout.addWidget(self.guard_list)
+        layout.addLayout(buttons)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.stop)
+        self._sample_pixmap: QPixmap | None = None
+
+    # -- state --------------------------------------------------------------------------
+    def running(self) -> bool:
+        return self.process is not None and not self.process.finished
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.finished_event is not None
+
+    def initializePage(self) -> None:  # noqa: N802
+        self.status.setText("Starting: loading PyTorch and your photos…")
+        self.process = self._wizard.start_process()
+        self.timer.start()
+
+    # -- controls -------------------------------------------------------------------------
+    def toggle_pause(self) -> None:
+        if not self.running():
+            return
+        if self.process.paused:
+            self.process.resume()
+            self.pause_button.setText("Pause")
+        else:
+            self.process.pause()
+            self.pause_button.setText("Resume")
+
+    def stop(self) -> None:
+        if self.running():
+            if self.process.paused:
+                self.process.resume()
+            self.process.cancel()
+            self.stop_button.setEnabled(False)
+            self.pause_button.setEnabled(False)
+            self.status.setText("Stopping after the current step and saving a checkpoint…")
+
+    def stop_and_wait(self) -> None:
+        """Stops the run and waits (events keep flowing) until its checkpoint is written."""
+        self.stop()
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while self.running() and time.monotonic() < deadline:
+            self.poll()
+            QEventLoop().processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.02)
+        if self.running():
+            self.process.kill()  # the last periodic checkpoint is still there to resume
+        self.timer.stop()
+
+    # -- events -----------------------------------------------------------------------------
+    def poll(self) -> None:
+        if self.process is None:
+            return
+        for event in self.process.poll():
+            self.handle(event)
+        if self.process.finished:
+            self.timer.stop()
+            self.pause_button.setEnabled(False)
+            self.stop_button.setEnabled(False)
+
+    def handle(self, event) -> None:
+        if isinstance(event, ev.RunStarted):
+            self.progress.setRange(0, event.total_steps)
+            self.progress.setValue(event.start_step)
+            resumed = f", resuming at step {event.start_step}" if event.start_step else ""
+            notes = "".join(f"\n{note}" for note in event.notes)
+            self.status.setText(
+                f"Training on {event.image_count} image(s) on {event.device}{resumed}.{notes}"
+            )
+        elif isinstance(event, ev.StepDone):
+            self.progress.setMaximum(event.total_steps)
+            self.progress.setValue(event.step)
+            self.eta.setText(
+                f"Step {event.step} of {event.total_steps} · "
+                f"{event.images_per_second:.1f} images/s · "
+                f"about {format_duration(event.eta_seconds)} left"
+            )
+            self.plot.add(event.step, event.losses)
+        elif isinstance(event, ev.SampleGridSaved):
+            self._show_samples(event.path)
+        elif isinstance(event, ev.GuardTriggered):
+            self.guard_list.addItem(
+                f"Step {event.step}: {event.message} Rolled back to step {event.rolled_back_to}; "
+                f"learning rate now {event.new_learning_rate:.2g}."
+            )
+        elif isinstance(event, ev.RunPaused):
+            self.eta.setText(f"Paused at step {event.step}.")
+        elif isinstance(event, ev.RunFinished):
+            self.finished_event = event
+            self._wizard.outcome.model_path = event.model_path
+            self._wizard.outcome.scores = event.scores
+            self.status.setText("Done. The model is in your models folder and in the panels.")
+            self._wizard.refresh_panels()
+            self.completeChanged.emit()
+        elif isinstance(event, ev.RunCancelled):
+            self.stopped = True
+            self.status.setText(
+                f"Stopped at step {event.step}. The progress is kept: Train > Resume a stopped "
+                "training run continues it."
+            )
+        elif isinstance(event, ev.RunFailed):
+            self.status.setStyleSheet("color: #c0392b")
+            self.status.setText(event.message)
+
+    def _show_samples(self, path: str) -> None:
+        pixmap = QPixmap(path)
+        if pixmap.isNull():
+            return
+        self._sample_pixmap = pixmap
+        self.samples.setPixmap(
+            pixmap.scaled(
+                self.samples.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+
+class FinishPage(QWizardPage):
+    def __init__(self, wizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Your model is ready")
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("model_name")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Classical method", "Starting model", "Your model"])
+        self.use_button = QPushButton("Use this model")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Name:"))
+        row.addWidget(self.name_edit, 1)
+        layout.addLayout(row)
+        layout.addWidget(QLabel("Scores on photos held out from training:"))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.use_button)
+        layout.addWidget(self.message)
+        self.use_button.clicked.connect(self.use_model)
+
+    def initializePage(self) -> None:  # noqa: N802
+        from sdstudio.engine.model_file import read_model_info
+
+        outcome = self._wizard.outcome
+        info = read_model_info(outcome.model_path)
+        self.name_edit.setText(info.name)
+        self.setSubTitle(f"Saved as {info.path}")
+        scores = outcome.scores
+        metrics = list((scores.get("model") or {}).keys())
+        self.table.setRowCount(len(metrics))
+        self.table.setVerticalHeaderLabels([METRIC_NAMES.get(m, m) for m in metrics])
+        for row, metric in enumerate(metrics):
+            for column, who in enumerate(("classical", "base", "model")):
+                value = (scores.get(who) or {}).get(metric)
+                text = "–" if value is None else f"{value:.3f}"
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+    def apply_name(self) -> None:
+        """Writes a changed name into the model file (its file name, the id, stays)."""
+        outcome = self._wizard.outcome
+        if not outcome.model_path:
+            return
+        from sdstudio.errors import UserFacingError
+        from sdstudio.training.model_rename import rename_model
+
+        try:
+            rename_model(outcome.model_path, self.name_edit.text())
+        except UserFacingError as error:
+            self.message.setText(str(error))
+
+    def use_model(self) -> None:
+        self.apply_name()
+        if self._wizard.use_model(self._wizard.outcome.model_path):
+            self.message.setText("Selected in the panel on the right.")
+        else:
+            self.message.setText("The model is in your models folder; the panels list it.")

@@ -1,0 +1,204 @@
+"""The training wizard: task, photos, settings, the live run, and the finished model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
+
+from sdstudio.app.training_wizard.run_pages import FinishPage, LivePage
+from sdstudio.app.training_wizard.setup_pages import DataPage, SettingsPage, TaskPage
+from sdstudio.training.config import TrainingConfig, run_dir_for, run_slug
+
+TASK_PAGE, DATA_PAGE, SETTINGS_PAGE, LIVE_PAGE, FINISH_PAGE = range(5)
+
+
+@dataclass
+class WizardChoices:
+    task: str = "repair"
+    data_dir: str = ""
+    style_dir: str | None = None
+    image_count: int = 0
+    base_model: str | None = None
+    scale: int = 2
+    style_preset: str | None = None
+    preset: str = "quick"
+    device: str = "auto"
+    name: str = ""
+
+
+@dataclass
+class RunOutcome:
+    model_path: str = ""
+    scores: dict[str, Any] = field(default_factory=dict)
+
+
+def base_models(task: str) -> list:
+    """Trained models of ``task`` that can be fine-tuned (ours, not community files)."""
+    from sdstudio.engine import catalog
+
+    return [
+        method
+        for method in catalog.list_methods(task, include_providers=False)
+        if method.kind == "builtin" and method.path is not None
+    ]
+
+
+def _taken(name: str) -> bool:
+    from sdstudio.paths import user_models_dir
+
+    slug = run_slug(name)
+    return run_dir_for(name).exists() or (user_models_dir() / f"{slug}.safetensors").exists()
+
+
+def suggest_name(task: str) -> str:
+    base = f"My {task} model"
+    name, counter = base, 2
+    while _taken(name):
+        name = f"{base} {counter}"
+        counter += 1
+    return name
+
+
+def name_problem(name: str) -> str:
+    """Why ``name`` cannot be used for a new run, or ""."""
+    if not name:
+        return "Give the model a name."
+    if _taken(name):
+        return (
+            f"A model or training run named {name!r} already exists. Choose another name, or "
+            "continue a stopped run with Train > Resume a stopped training run."
+        )
+    return ""
+
+
+class TrainingWizard(QWizard):
+    """Non-modal: the person can keep editing while a model trains."""
+
+    def __init__(self, window: QWidget | None = None, *, resume_name: str | None = None) -> None:
+        super().__init__(window)
+        self.setWindowTitle("Train a model")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.main_window = window
+        self.choices = WizardChoices()
+        self.outcome = RunOutcome()
+        self.resume_name = resume_name
+        self.config_overrides: dict[str, Any] = {}  # tests shrink the networks here
+        self.process_threads: int | None = None  # tests: torch threads of the training process
+        self.task_page = TaskPage(self)
+        self.data_page = DataPage(self)
+        self.settings_page = SettingsPage(self)
+        self.live_page = LivePage(self)
+        self.finish_page = FinishPage(self)
+        for page_id, page in enumerate(
+            (self.task_page, self.data_page, self.settings_page, self.live_page, self.finish_page)
+        ):
+            self.setPage(page_id, page)
+        if resume_name:
+            saved = TrainingConfig.from_json((run_dir_for(resume_name) / "config.json").read_text())
+            self.choices.task, self.choices.name = saved.task, saved.name
+            self.setStartId(LIVE_PAGE)
+        self.resize(720, 640)
+
+    def build_config(self) -> TrainingConfig:
+        c = self.choices
+        config = TrainingConfig(
+            task=c.task,
+            data_dir=c.data_dir,
+            name=c.name,
+            style_data_dir=c.style_dir,
+            base_model=c.base_model,
+            scale=c.scale,
+            style_preset=c.style_preset,
+            device=c.device,
+        ).with_preset(c.preset)
+        for key, value in self.config_overrides.items():
+            setattr(config, key, value)
+        return config
+
+    def start_process(self):
+        from sdstudio.training.process_runner import TrainingProcess
+
+        if self.resume_name:
+            config = TrainingConfig(task=self.choices.task, data_dir="", name=self.resume_name)
+            process = TrainingProcess(config, resume=True, threads=self.process_threads)
+        else:
+            process = TrainingProcess(self.build_config(), threads=self.process_threads)
+        process.start()
+        return process
+
+    # -- the rest of the app ---------------------------------------------------------------
+    def refresh_panels(self) -> None:
+        window = self.main_window
+        panels = getattr(window, "task_panels", None)
+        if panels is not None:
+            panels.refresh_models()
+            return
+        tabs = getattr(window, "panel_tabs", None)
+        for index in range(tabs.count() if tabs is not None else 0):
+            refresh = getattr(tabs.widget(index), "refresh_models", None)
+            if refresh is not None:
+                refresh()
+
+    def use_model(self, model_path: str) -> bool:
+        """Shows the model selected in its task panel; False when no panel offers it."""
+        from sdstudio.engine import catalog
+
+        self.refresh_panels()
+        path = Path(model_path)
+        methods = catalog.list_methods(self.choices.task, include_providers=False)
+        method = next((m for m in methods if m.path is not None and m.path == path), None)
+        panel = getattr(getattr(self.main_window, "task_panels", None), self.choices.task, None)
+        if method is None or panel is None:
+            return False
+        if self.choices.task == "repair":
+            combo = panel.method_combo
+        elif self.choices.task == "enhance":
+            if method.scale in getattr(panel, "scale_buttons", {}):
+                panel.set_scale(method.scale)
+            combo = panel.model_combo
+        else:
+            button = panel.preset_buttons.get(method.style)
+            self.main_window.panel_tabs.setCurrentWidget(panel)
+            if button is None:
+                return False
+            button.setFocus()
+            return True
+        index = combo.findData(method.id)
+        if index < 0:
+            return False
+        combo.setCurrentIndex(index)
+        self.main_window.panel_tabs.setCurrentWidget(panel)
+        return True
+
+    # -- closing ---------------------------------------------------------------------------
+    def ask_stop_training(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Stop training?",
+            "The model is still training. Stop now? Everything learnt so far is kept, and "
+            "Train > Resume a stopped training run continues it later.",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def confirm_close(self) -> bool:
+        """Asks before a running training is stopped; stops it (keeping a checkpoint)."""
+        if not self.live_page.running():
+            return True
+        if not self.ask_stop_training():
+            return False
+        self.live_page.stop_and_wait()
+        return True
+
+    def reject(self) -> None:
+        # QDialog's closeEvent (the title bar's X) and Esc both come here.
+        if self.confirm_close():
+            super().reject()
+
+    def accept(self) -> None:
+        self.finish_page.apply_name()
+        super().accept()

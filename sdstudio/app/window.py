@@ -1,0 +1,299 @@
+"""The main window: canvas in the middle, task panels and history docked on the right.
+
+Every question the window asks the person (file dialogs, confirmations, errors) goes
+through one ``ask_*`` / ``show_*`` method, so tests can answer them by monkeypatching.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QUndoView,
+    QWidget,
+)
+
+from sdstudio import APP_NAME, __version__
+from sdstudio.app import settings as keys
+from sdstudio.app.brush_toolbar import BrushToolbar
+from sdstudio.app.canvas import Canvas
+from sdstudio.app.document import Document
+from sdstudio.app.file_ops import DocumentFiles
+from sdstudio.app.window_actions import build_actions, build_menus, build_toolbar
+from sdstudio.imaging.image_io import (
+    format_for_dialog_filter,
+    open_dialog_filter,
+    save_dialog_filters,
+)
+from sdstudio.paths import resource_path
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = keys.app_settings()
+        self.document = Document(self)
+        self.canvas = Canvas(self.document, self)
+        self.files = DocumentFiles(self)
+        self.setCentralWidget(self.canvas)
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
+        app_icon = resource_path("icons", "sdstudio.png")
+        if app_icon.exists():
+            self.setWindowIcon(QIcon(str(app_icon)))
+
+        self.actions_ = build_actions(self)
+        build_menus(self, self.actions_)
+        self.addToolBar(build_toolbar(self, self.actions_))
+        self.brush_toolbar = BrushToolbar(self.canvas, self)
+        self.addToolBar(self.brush_toolbar)
+
+        self.panel_tabs = QTabWidget(self)
+        self.panel_tabs.setDocumentMode(True)
+        self.tasks_dock = self._dock("Tasks", "tasks_dock", self.panel_tabs)
+        self.history_view = QUndoView(self.document.undo_stack, self)
+        self.history_view.setEmptyLabel("Opened photo")
+        self.history_dock = self._dock("History", "history_dock", self.history_view)
+        self.view_menu.addAction(self.tasks_dock.toggleViewAction())
+        self.view_menu.addAction(self.history_dock.toggleViewAction())
+
+        self.zoom_label = QLabel("", self)
+        self.size_label = QLabel("", self)
+        for label in (self.size_label, self.zoom_label):
+            label.setMinimumWidth(70)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.statusBar().addPermanentWidget(label)
+        self.statusBar().showMessage("Open a photo: File > Open (Ctrl+O) or drop it here.")
+
+        self.canvas.zoom_changed.connect(self._show_zoom)
+        self.document.modified_changed.connect(self._update_title)
+        self.document.path_changed.connect(self._update_title)
+        self.document.document_replaced.connect(self._on_document_replaced)
+        self.document.undo_stack.indexChanged.connect(self._update_enabled)
+        self._restore_settings()
+        self._update_title()
+        self._update_enabled()
+
+        # Before the panels: their first model listing must not load dropped files here.
+        from sdstudio.app.model_menu import install_models_menu
+
+        install_models_menu(self)
+
+        from sdstudio.app.panels import install_task_panels
+
+        install_task_panels(self)
+
+        from sdstudio.app.training_wizard import install_training_menu
+
+        install_training_menu(self)
+
+        from sdstudio.app.project_actions import install_project_actions
+
+        install_project_actions(self)  # projects, mask files, autosave, History details
+
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    # -- public API ---------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> bool:
+        return self.files.open_path(path)
+
+    def window_title(self) -> str:
+        if self.document.path is None:
+            return APP_NAME
+        mark = "*" if self.document.is_modified() else ""
+        return f"{self.document.path.name}{mark} — {APP_NAME}"
+
+    # -- questions to the person (tests monkeypatch these) ------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+
+    def ask_open_path(self, folder: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Photo", folder, open_dialog_filter())
+        return path or None
+
+    def ask_save_path(self, suggested: Path) -> tuple[Path, str | None] | None:
+        """The chosen file and the format picked in the dialog (None: from the extension)."""
+        path, chosen_filter = QFileDialog.getSaveFileName(
+            self, "Save Photo As", str(suggested), save_dialog_filters()
+        )
+        if not path:
+            return None
+        target = Path(path)
+        picked = format_for_dialog_filter(chosen_filter)
+        # An extension the user typed wins over the filter left at its default.
+        return target, (None if target.suffix else picked)
+
+    def ask_quality(self, format_name: str, current: int) -> int | None:
+        value, ok = QInputDialog.getInt(
+            self,
+            f"{format_name} Quality",
+            "Quality (1 = smallest file, 100 = best):",
+            current,
+            1,
+            100,
+            1,
+        )
+        return value if ok else None
+
+    def confirm_overwrite_original(self, path: Path) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Replace the original?",
+            f"'{path.name}' is the original photo. Replace it with the edited version?\n"
+            "The original cannot be recovered afterwards.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_save_changes(self) -> str:
+        """``"save"``, ``"discard"`` or ``"cancel"``."""
+        name = self.document.path.name if self.document.path else "the photo"
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to '{name}' before closing it?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(answer, "cancel")
+
+    def choose_overlay_color(self) -> None:
+        color = QColorDialog.getColor(self.canvas.overlay.color, self, "Mask Colour")
+        if color.isValid():
+            self.canvas.overlay.set_color(color)
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME}</b> {__version__}<br>Repair, restyle and enhance photos on your "
+            "own computer, offline.",
+        )
+
+    # -- window state -------------------------------------------------------------------
+    def _update_title(self, *_args) -> None:
+        self.setWindowTitle(self.window_title())
+        self._update_enabled()
+
+    def _update_enabled(self, *_args) -> None:
+        has_image = self.document.has_image()
+        a = self.actions_
+        for action in (
+            a.save,
+            a.save_as,
+            a.clear_mask,
+            a.invert_mask,
+            a.zoom_in,
+            a.zoom_out,
+            a.fit,
+            a.actual,
+            a.split,
+            a.show_original,
+        ):
+            action.setEnabled(has_image)
+
+    def _on_document_replaced(self) -> None:
+        width, height = self.document.size()
+        self.size_label.setText(f"{width} × {height}" if width else "")
+        self.canvas.setFocus()
+        self._update_enabled()
+
+    def _show_zoom(self, zoom: float) -> None:
+        self.zoom_label.setText(f"{zoom * 100:.0f} %" if zoom >= 0.1 else f"{zoom * 100:.1f} %")
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value(keys.KEY_GEOMETRY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = self.settings.value(keys.KEY_WINDOW_STATE)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        self.canvas.set_brush(
+            size=keys.read_number(self.settings, keys.KEY_BRUSH_SIZE, self.canvas.brush.size),
+            hardness=keys.read_number(
+                self.settings, keys.KEY_BRUSH_HARDNESS, self.canvas.brush.hardness
+            ),
+        )
+        color = QColor(str(self.settings.value(keys.KEY_OVERLAY_COLOR, "")))
+        if color.isValid():
+            self.canvas.overlay.set_color(color)
+        self.canvas.overlay.set_opacity(
+            keys.read_number(self.settings, keys.KEY_OVERLAY_OPACITY, self.canvas.overlay.opacity)
+        )
+        # From here on, brush and overlay changes are remembered as they happen.
+        self.canvas.brush_changed.connect(self._store_brush)
+        self.canvas.overlay.changed.connect(self._store_overlay)
+
+    def _store_brush(self) -> None:
+        self.settings.setValue(keys.KEY_BRUSH_SIZE, round(self.canvas.brush.size, 2))
+        self.settings.setValue(keys.KEY_BRUSH_HARDNESS, round(self.canvas.brush.hardness, 2))
+
+    def _store_overlay(self) -> None:
+        overlay = self.canvas.overlay
+        self.settings.setValue(keys.KEY_OVERLAY_COLOR, overlay.color.name())
+        self.settings.setValue(keys.KEY_OVERLAY_OPACITY, round(overlay.opacity, 3))
+        self.actions_.show_mask.setChecked(overlay.visible)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.files.maybe_save_changes():
+            event.ignore()
+            return
+        self.settings.setValue(keys.KEY_GEOMETRY, self.saveGeometry())
+        self.settings.setValue(keys.KEY_WINDOW_STATE, self.saveState())
+        self.settings.sync()
+        controller = getattr(self, "job_controller", None)  # set by install_task_panels
+        if controller is not None:
+            controller.shutdown()  # cancels the running job; no QThread outlives the window
+        event.accept()
+
+    # -- drag and drop ------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if _dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        path = _dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_path(path)
+
+
+def _dropped_file(event) -> Path | None:
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile():
+            return Path(url.toLocalFile())
+    return None

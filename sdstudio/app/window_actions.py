@@ -1,0 +1,298 @@
+"""The main window's actions, menus and toolbar, built in one place.
+
+Every action's tooltip names its shortcut, so a person hovering a toolbar button learns
+the key. Single-key tool shortcuts (B, E, [, ]) follow common photo-editor habits.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtWidgets import QToolBar
+
+from sdstudio.app.canvas import TOOL_BRUSH, TOOL_ERASER
+from sdstudio.paths import resource_path
+
+if TYPE_CHECKING:
+    from sdstudio.app.window import MainWindow
+
+ShortcutSpec = str | QKeySequence.StandardKey | list
+
+
+def icon(name: str) -> QIcon:
+    path = resource_path("icons", f"{name}.svg")
+    return QIcon(str(path)) if path.exists() else QIcon()
+
+
+def make_action(
+    parent,
+    text: str,
+    slot=None,
+    shortcut: ShortcutSpec | None = None,
+    tip: str = "",
+    icon_name: str | None = None,
+    checkable: bool = False,
+) -> QAction:
+    action = QAction(text, parent)
+    if icon_name:
+        action.setIcon(icon(icon_name))
+    if shortcut is not None:
+        specs = shortcut if isinstance(shortcut, list) else [shortcut]
+        action.setShortcuts([QKeySequence(spec) for spec in specs])
+    action.setCheckable(checkable)
+    set_tip(action, tip or text.replace("&", "").replace("...", ""))
+    if slot is not None:
+        (action.toggled if checkable else action.triggered).connect(slot)
+    return action
+
+
+def set_tip(action: QAction, tip: str) -> None:
+    """Tooltip and status tip, with the first shortcut in the platform's notation."""
+    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    action.setToolTip(f"{tip} ({keys})" if keys else tip)
+    action.setStatusTip(tip)
+
+
+def build_actions(window: MainWindow) -> SimpleNamespace:
+    canvas, document, files = window.canvas, window.document, window.files
+    a = SimpleNamespace()
+    a.open = make_action(
+        window, "&Open...", files.open_dialog, QKeySequence.StandardKey.Open, "Open a photo", "open"
+    )
+    a.open_example = make_action(
+        window,
+        "Open &Example Photo",
+        files.open_example,
+        tip="Open the photo that comes with SD Studio",
+    )
+    a.save = make_action(
+        window,
+        "&Save",
+        files.save,
+        QKeySequence.StandardKey.Save,
+        "Save beside the original (name_edited), never over it",
+        "save",
+    )
+    a.save_as = make_action(
+        window,
+        "Save &As...",
+        files.save_as,
+        "Ctrl+Shift+S",
+        "Save to a file, format and quality of your choice",
+    )
+    a.quit = make_action(
+        window, "&Quit", window.close, QKeySequence.StandardKey.Quit, "Quit SD Studio"
+    )
+
+    a.undo = document.undo_stack.createUndoAction(window, "&Undo")
+    a.undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+    a.undo.setIcon(icon("undo"))
+    a.redo = document.undo_stack.createRedoAction(window, "&Redo")
+    a.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    a.redo.setIcon(icon("redo"))
+    set_tip(a.undo, "Undo the last step")
+    set_tip(a.redo, "Redo the step you undid")
+
+    a.zoom_in = make_action(
+        window,
+        "Zoom &In",
+        canvas.zoom_in,
+        [QKeySequence.StandardKey.ZoomIn, "+", "="],
+        "Zoom in",
+        "zoom-in",
+    )
+    a.zoom_out = make_action(
+        window,
+        "Zoom &Out",
+        canvas.zoom_out,
+        [QKeySequence.StandardKey.ZoomOut, "-"],
+        "Zoom out",
+        "zoom-out",
+    )
+    a.fit = make_action(
+        window, "&Fit to Window", canvas.fit_to_window, "Ctrl+0", "Show the whole photo", "zoom-fit"
+    )
+    a.actual = make_action(
+        window,
+        "&Actual Pixels (100 %)",
+        canvas.zoom_actual_size,
+        "Ctrl+1",
+        "One photo pixel per screen pixel",
+        "zoom-100",
+    )
+    a.split = make_action(
+        window,
+        "&Split Compare",
+        canvas.split.set_enabled,
+        "Y",
+        "Original left of a draggable divider, edit to its right",
+        "compare",
+        checkable=True,
+    )
+    a.show_original = make_action(
+        window,
+        "Show &Original\tHold \\",
+        canvas.set_showing_original,
+        tip="Show the photo as opened (or hold \\ over the canvas)",
+        checkable=True,
+    )
+    canvas.compare_changed.connect(lambda: a.show_original.setChecked(canvas.showing_original))
+
+    a.tool_group = QActionGroup(window)
+    a.brush = make_action(
+        window,
+        "&Brush",
+        lambda on: on and canvas.set_tool(TOOL_BRUSH),
+        "B",
+        "Paint the mask: where Repair and Style work",
+        "brush",
+        checkable=True,
+    )
+    a.eraser = make_action(
+        window,
+        "&Eraser",
+        lambda on: on and canvas.set_tool(TOOL_ERASER),
+        "E",
+        "Erase the mask",
+        "eraser",
+        checkable=True,
+    )
+    for action in (a.brush, a.eraser):
+        a.tool_group.addAction(action)
+    a.brush.setChecked(True)
+    canvas.tool_changed.connect(
+        lambda tool: (a.brush if tool == TOOL_BRUSH else a.eraser).setChecked(True)
+    )
+    a.bigger = make_action(
+        window, "&Larger Brush", lambda: canvas.adjust_brush("grow"), "]", "Make the brush larger"
+    )
+    a.smaller = make_action(
+        window,
+        "S&maller Brush",
+        lambda: canvas.adjust_brush("shrink"),
+        "[",
+        "Make the brush smaller",
+    )
+    a.harder = make_action(
+        window,
+        "&Harder Brush",
+        lambda: canvas.adjust_brush("harder"),
+        ["Shift+]", "}"],
+        "Make the brush edge harder",
+    )
+    a.softer = make_action(
+        window,
+        "So&fter Brush",
+        lambda: canvas.adjust_brush("softer"),
+        ["Shift+[", "{"],
+        "Make the brush edge softer",
+    )
+    a.clear_mask = make_action(
+        window, "&Clear Mask", document.clear_mask, "Ctrl+D", "Remove the whole mask", "mask-clear"
+    )
+    a.invert_mask = make_action(
+        window,
+        "&Invert Mask",
+        document.invert_mask,
+        "Ctrl+Shift+I",
+        "Mask what is not masked, and the other way round",
+        "mask-invert",
+    )
+    a.show_mask = make_action(
+        window,
+        "Show &Mask",
+        canvas.overlay.set_visible,
+        "H",
+        "Show or hide the mask overlay",
+        "mask-visible",
+        checkable=True,
+    )
+    a.show_mask.setChecked(canvas.overlay.visible)
+    a.overlay_color = make_action(
+        window,
+        "Mask &Colour...",
+        window.choose_overlay_color,
+        tip="Choose the colour the mask is drawn in",
+    )
+    a.about = make_action(window, "&About SD Studio", window.show_about)
+    return a
+
+
+def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addAction(a.open)
+    window.recent_menu = file_menu.addMenu("Open &Recent")
+    window.recent_menu.aboutToShow.connect(window.files.fill_recent_menu)
+    file_menu.addAction(a.open_example)
+    file_menu.addSeparator()
+    file_menu.addAction(a.save)
+    file_menu.addAction(a.save_as)
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+
+    edit_menu = bar.addMenu("&Edit")
+    edit_menu.addAction(a.undo)
+    edit_menu.addAction(a.redo)
+
+    view_menu = bar.addMenu("&View")
+    for action in (a.zoom_in, a.zoom_out, a.fit, a.actual):
+        view_menu.addAction(action)
+    view_menu.addSeparator()
+    view_menu.addAction(a.split)
+    view_menu.addAction(a.show_original)
+    view_menu.addSeparator()
+    window.view_menu = view_menu
+
+    mask_menu = bar.addMenu("Mas&k")
+    for action in (
+        a.brush,
+        a.eraser,
+        None,
+        a.bigger,
+        a.smaller,
+        a.harder,
+        a.softer,
+        None,
+        a.clear_mask,
+        a.invert_mask,
+        None,
+        a.show_mask,
+        a.overlay_color,
+    ):
+        mask_menu.addSeparator() if action is None else mask_menu.addAction(action)
+
+    window.train_menu = bar.addMenu("&Train")
+    window.models_menu = bar.addMenu("&Models")
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(a.about)
+
+
+def build_toolbar(window: MainWindow, a: SimpleNamespace) -> QToolBar:
+    toolbar = QToolBar("Main", window)
+    toolbar.setObjectName("main_toolbar")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+    for action in (
+        a.open,
+        a.save,
+        None,
+        a.undo,
+        a.redo,
+        None,
+        a.brush,
+        a.eraser,
+        None,
+        a.clear_mask,
+        a.invert_mask,
+        a.show_mask,
+        None,
+        a.fit,
+        a.actual,
+        a.split,
+    ):
+        toolbar.addSeparator() if action is None else toolbar.addAction(action)
+    return toolbar

@@ -1,0 +1,397 @@
+"""``sdstudio``: open the app, or run Repair / Style / Enhance on files and folders.
+
+``sdstudio [IMAGE ...]`` starts the GUI; ``sdstudio repair|style|enhance INPUT ...`` runs the
+same jobs as the app (``engine.runner.run_job``) and saves the result with the input's
+EXIF, ICC profile and DPI. INPUT may be a folder: masks are then matched by file name in
+the MASK folder and results go to the OUTPUT folder. Errors print one line,
+``sdstudio: error: <reason>``, and exit non-zero (1 for bad input, 2 for bad arguments,
+3 for a bug, 130 when interrupted). Importing this module loads neither torch nor Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sdstudio import APP_NAME, __version__
+from sdstudio.errors import UserFacingError
+
+PROG = "sdstudio"
+COMMANDS = ("repair", "style", "enhance", "models", "train")
+EXIT_USER_ERROR, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 3, 130
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake on one line, like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def unit_interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    if importlib.util.find_spec("sdstudio.selftest") is not None:
+        parser.add_argument(
+            "--self-test", action="store_true", help="check this installation and exit"
+        )
+
+
+MASK_HELP = {
+    "required": "mask image (white = repair), or a folder of masks with the same file names",
+    "optional": "limit the effect to the white area (a mask file, or a folder of masks)",
+}
+
+
+def _add_job_io(parser: argparse.ArgumentParser, mask: str | None) -> None:
+    parser.add_argument("input", metavar="INPUT", help="image file, or a folder of images")
+    if mask:
+        parser.add_argument("--mask", required=mask == "required", help=MASK_HELP[mask])
+    parser.add_argument("-o", "--output", required=True, help="output file or folder")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (1-100)")
+    parser.add_argument("--overwrite", action="store_true", help="allow replacing INPUT")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+
+
+def build_parser(include_train: bool = True) -> argparse.ArgumentParser:
+    parser = CliParser(
+        prog=PROG,
+        description=f"{APP_NAME}: AI photo editor. Run without a command to open the app.",
+        epilog=f"'{PROG} [IMAGE ...]' opens the app with the images. "
+        f"'{PROG} COMMAND --help' explains a command.",
+    )
+    _add_common_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    repair = commands.add_parser("repair", help="fill the masked area of a photo")
+    _add_job_io(repair, mask="required")
+    repair.add_argument("--method", default="auto", help="method or model id (see 'models')")
+    repair.add_argument("--prompt", default="", help="what to paint (diffusion models only)")
+    repair.add_argument("--seed", type=int, default=0)
+
+    style = commands.add_parser("style", help="turn a photo into a painting or drawing")
+    _add_job_io(style, mask="optional")
+    style.add_argument("--style", required=True, metavar="NAME", help="preset id (see 'models')")
+    style.add_argument("--strength", type=unit_interval, default=1.0, help="0..1 (default 1)")
+    style.add_argument("--seed", type=int, default=0)
+
+    enhance = commands.add_parser("enhance", help="upscale, denoise, sharpen, fix contrast")
+    _add_job_io(enhance, mask=None)
+    enhance.add_argument("--scale", type=int, choices=(1, 2, 4), default=2)
+    enhance.add_argument("--denoise", type=unit_interval, default=0.0)
+    enhance.add_argument("--sharpen", type=unit_interval, default=0.0)
+    enhance.add_argument("--contrast", type=unit_interval, default=0.0)
+    enhance.add_argument("--model", default="auto", help="upscaler id (see 'models')")
+
+    models = commands.add_parser("models", help="list the methods and models for every task")
+    models.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    if include_train:
+        try:
+            from sdstudio.training.cli_command import add_train_parser
+        except ImportError:
+            pass  # a build without the trainer still edits photos
+        else:
+            add_train_parser(commands)
+    return parser
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    parser = CliParser(prog=PROG, add_help=False)
+    _add_common_options(parser)
+    parser.add_argument("-h", "--help", action="store_true")
+    parser.add_argument("images", nargs="*", metavar="IMAGE")
+    return parser
+
+
+def _command_in(argv: list[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        if _command_in(argv) is None:
+            args = build_gui_parser().parse_args(argv)
+            if args.help:
+                build_parser().print_help()
+                return 0
+            if getattr(args, "self_test", False):
+                from sdstudio.selftest import main as self_test
+
+                return int(self_test())
+            from sdstudio.app.main import launch
+
+            return int(launch(list(args.images)))
+        args = build_parser(include_train=_command_in(argv) == "train").parse_args(argv)
+        if args.command == "models":
+            return list_models()
+        if args.command == "train":
+            from sdstudio.training.cli_command import run_train
+
+            return int(run_train(args))
+        return run_job_command(args)
+    except UserFacingError as error:
+        _print_error(str(error))
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{PROG}: cancelled\n")
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        _print_error("not enough memory for this image; try a smaller one or close other programs")
+        return EXIT_USER_ERROR
+    except Exception as error:  # a bug: one line, the traceback only when asked for
+        if debug:
+            traceback.print_exc()
+        _print_error(
+            f"unexpected {type(error).__name__}: {error}"
+            + ("" if debug else " (run again with --debug for details)")
+        )
+        return EXIT_BUG
+
+
+def _print_error(message: str) -> None:
+    one_line = " ".join(message.split())
+    sys.stderr.write(f"{PROG}: error: {one_line}\n")
+
+
+class ProgressBar:
+    """``[#####-----] 3/8 name`` on stderr: redrawn in place on a terminal, else a few lines."""
+
+    WIDTH = 24
+
+    def __init__(self) -> None:
+        self.interactive = sys.stderr.isatty()
+        self._last_printed: tuple[int, str] | None = None
+        self._shown = False
+
+    def update(self, fraction: float, label: str) -> None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        filled = round(fraction * self.WIDTH)
+        line = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {label}"
+        if self.interactive:
+            sys.stderr.write("\r" + line[:119].ljust(119))
+            self._shown = True
+        else:
+            key = (int(fraction * 10), label.split(" ")[0])
+            if key != self._last_printed:
+                self._last_printed = key
+                sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.interactive and self._shown:
+            sys.stderr.write("\n")
+            self._shown = False
+
+
+@dataclass
+class WorkItem:
+    source: Path
+    output: Path
+    mask: Path | None
+
+
+def run_job_command(args: argparse.Namespace) -> int:
+    items = plan_work(args)
+    bar = ProgressBar()
+    failures = 0
+    started = time.perf_counter()
+    for index, item in enumerate(items):
+        prefix = f"{index + 1}/{len(items)} {item.source.name}" if len(items) > 1 else ""
+
+        def report(fraction: float, message: str, index: int = index, prefix: str = prefix):
+            label = f"{prefix} {message}".strip()
+            bar.update((index + fraction) / len(items), label)
+
+        try:
+            notes = process_item(args, item, report)
+        except UserFacingError as error:
+            bar.done()
+            if len(items) == 1:
+                raise
+            failures += 1
+            _print_error(f"{item.source.name}: {error}")
+            continue
+        bar.done()
+        for note in notes:
+            sys.stderr.write(f"{PROG}: note: {item.source.name}: {' '.join(note.split())}\n")
+    seconds = time.perf_counter() - started
+    if len(items) == 1:
+        sys.stderr.write(f"{PROG}: wrote {items[0].output} in {seconds:.1f} s\n")
+    else:
+        done = len(items) - failures
+        sys.stderr.write(f"{PROG}: {done} of {len(items)} images written in {seconds:.1f} s\n")
+    return EXIT_USER_ERROR if failures else 0
+
+
+def plan_work(args: argparse.Namespace) -> list[WorkItem]:
+    """Pair every input with its output (and mask); refuses to overwrite inputs."""
+    source = Path(args.input).expanduser()
+    output = Path(args.output).expanduser()
+    mask = Path(args.mask).expanduser() if getattr(args, "mask", None) else None
+    if not source.exists():
+        raise UserFacingError(f"The input '{source}' does not exist.")
+    if mask is not None and not mask.exists():
+        raise UserFacingError(f"The mask '{mask}' does not exist.")
+    if source.is_dir():
+        items = _plan_folder(source, output, mask)
+    else:
+        if mask is not None and mask.is_dir():
+            raise UserFacingError(f"The input is one file, so --mask must be a file, not '{mask}'.")
+        if output.is_dir():
+            output = output / source.name
+        items = [WorkItem(source, output, mask)]
+    for item in items:
+        same = item.source.resolve() == item.output.resolve() or (
+            item.output.exists() and item.source.samefile(item.output)
+        )
+        if same and not args.overwrite:
+            raise UserFacingError(
+                f"The output '{item.output}' is the input file; choose another output "
+                "(or add --overwrite to replace the original)."
+            )
+        if not item.output.parent.is_dir():
+            raise UserFacingError(f"The output folder '{item.output.parent}' does not exist.")
+    return items
+
+
+def _plan_folder(source: Path, output: Path, mask: Path | None) -> list[WorkItem]:
+    from sdstudio.imaging.image_io import OPEN_EXTENSIONS
+
+    if output.exists() and not output.is_dir():
+        raise UserFacingError(f"The input is a folder, so the output '{output}' must be a folder.")
+    if mask is not None and not mask.is_dir():
+        raise UserFacingError("The input is a folder, so --mask must be a folder of masks too.")
+    images = sorted(
+        path for path in source.iterdir()
+        if path.is_file() and not path.name.startswith(".")
+        and path.suffix.lower() in OPEN_EXTENSIONS
+    )  # fmt: skip
+    if not images:
+        raise UserFacingError(f"The folder '{source}' has no images SD Studio can open.")
+    masks: dict[str, Path] = {}
+    for path in sorted(mask.iterdir()) if mask is not None else []:
+        if path.is_file() and not path.name.startswith("."):
+            masks.setdefault(path.stem, path)
+    output.mkdir(parents=True, exist_ok=True)
+    # A missing mask gets a path that does not exist: reported when the batch reaches it.
+    return [
+        WorkItem(path, output / path.name, masks.get(path.stem, mask / f"{path.stem}.*"))
+        if mask is not None else WorkItem(path, output / path.name, None)
+        for path in images
+    ]  # fmt: skip
+
+
+def process_item(args: argparse.Namespace, item: WorkItem, report) -> list[str]:
+    """Load, run the job, save; returns the notes for the person. Nothing is written on error."""
+    from sdstudio.engine.runner import run_job
+    from sdstudio.imaging.image_io import format_for_path, load_image, save_image
+
+    format_for_path(item.output)  # an unknown extension fails before the work, not after
+    loaded = load_image(item.source)
+    notes = list(loaded.notes)
+    height, width = loaded.pixels.shape[:2]
+    mask = None
+    if item.mask is not None:
+        if not item.mask.exists():
+            raise UserFacingError(f"There is no mask named '{item.source.stem}.*' in the folder.")
+        from sdstudio.imaging.masks import load_mask
+
+        mask, mask_notes = load_mask(item.mask, (width, height))
+        notes += mask_notes
+    job = build_job(args, loaded.pixels, mask)
+    work = run_job(job)
+    while True:
+        try:
+            progress = next(work)
+        except StopIteration as stop:
+            result = stop.value
+            break
+        report(progress.fraction, progress.message or job.title)
+    dpi = loaded.dpi
+    scale = result.image.shape[1] / max(width, 1)
+    if dpi is not None and scale != 1:
+        dpi = (dpi[0] * scale, dpi[1] * scale)  # same print size, more detail
+    save_image(
+        result.image, item.output, quality=args.quality, exif=loaded.exif,
+        icc_profile=loaded.icc_profile, dpi=dpi,
+    )  # fmt: skip
+    return notes + list(result.notes)
+
+
+def build_job(args: argparse.Namespace, image: Any, mask: Any):
+    from sdstudio.jobs import EnhanceJob, RepairJob, StyleJob
+
+    if args.command == "repair":
+        return RepairJob(
+            image=image, mask=mask, method=args.method, seed=args.seed, device=args.device,
+            prompt=args.prompt,
+        )  # fmt: skip
+    if args.command == "style":
+        return StyleJob(
+            image=image, preset=args.style, strength=args.strength, mask=mask, seed=args.seed,
+            device=args.device,
+        )  # fmt: skip
+    return EnhanceJob(
+        image=image, scale=args.scale, denoise=args.denoise, sharpen=args.sharpen,
+        contrast=args.contrast, model=args.model, device=args.device,
+    )  # fmt: skip
+
+
+def list_models() -> int:
+    """Print every method per task (classical, trained, community) and the problem files."""
+    from sdstudio.engine.catalog import scan_catalog
+    from sdstudio.engine.style import style_names_and_descriptions
+
+    catalog = scan_catalog()
+    out = sys.stdout
+    for task in ("repair", "style", "enhance"):
+        out.write(f"{task.capitalize()}:\n")
+        rows = [("ID", "NAME", "KIND", "SCALE", "SIZE", "SOURCE / FILE")]
+        for method in catalog.for_task(task):
+            where = str(method.path) if method.path else method.source
+            rows.append(
+                (
+                    method.id + (f" (style: {method.style})" if method.style else ""),
+                    method.display_name, method.kind,
+                    f"x{method.scale}" if method.scale else "any" if task == "enhance" else "-",
+                    f"{method.size_bytes / 2**20:.1f} MB" if method.size_bytes else "-", where,
+                )
+            )  # fmt: skip
+        if task == "style":
+            for preset in style_names_and_descriptions():
+                rows.append((preset.id, preset.name, "preset", "-", "-", "built in (filters)"))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+        for row in rows:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            out.write("  " + "  ".join(cells) + "  " + row[-1] + "\n")
+        out.write("\n")
+    if catalog.problems:
+        out.write("Problem files (not offered):\n")
+        for problem in catalog.problems:
+            out.write(f"  {problem.path}: {' '.join(problem.message.split())}\n")
+    else:
+        out.write("Problem files: none\n")
+    return 0

@@ -1,0 +1,291 @@
+"""Which methods each task offers: classical algorithms, our trained models, community files.
+
+Listing never imports torch and never loads weights: our ``.safetensors`` files are
+described by their header metadata (``model_file.read_model_info``). A file that is
+damaged is reported in ``problems`` and left out; listing never fails because of one bad
+file. A network is offered only when a trained file for it exists.
+
+Other parts add methods through *providers*: callables taking the model folders and
+returning :class:`MethodInfo` and :class:`ModelProblem` items (any task; the catalog
+filters). ``sdstudio.engine.community.catalog_entries`` is used automatically when that
+module exists; others can call :func:`register_provider`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sdstudio import paths
+from sdstudio.engine.model_file import (
+    ARCHITECTURE_TASKS,
+    TASKS,
+    TRAINING_ONLY_ARCHITECTURES,
+    is_sdstudio_metadata,
+    read_metadata,
+    read_model_info,
+)
+from sdstudio.errors import ModelLoadError, UnknownNameError, UserFacingError
+
+log = logging.getLogger(__name__)
+
+MethodKind = Literal["classical", "builtin", "community", "diffusion"]
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    id: str  # what jobs name (RepairJob.method, EnhanceJob.model) and the CLI accepts
+    task: str
+    display_name: str
+    description: str
+    kind: MethodKind
+    path: Path | None = None  # the model file; None for classical methods
+    scale: int | None = None  # enhance: output scale; None = any scale (classical)
+    style: str | None = None  # style models: the preset id they back
+    size_bytes: int | None = None
+    source: str = "built in"  # "built in", "bundled models", "your models", ...
+    version: str = ""
+    architecture: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelProblem:
+    path: Path
+    message: str  # for the person: what is wrong and what to do
+
+
+@dataclass
+class Catalog:
+    methods: list[MethodInfo] = field(default_factory=list)
+    problems: list[ModelProblem] = field(default_factory=list)
+
+    def for_task(self, task: str) -> list[MethodInfo]:
+        return [method for method in self.methods if method.task == task]
+
+
+Provider = Callable[[Sequence[Path]], Iterable["MethodInfo | ModelProblem"]]
+_providers: list[Provider] = []
+
+
+def register_provider(provider: Provider) -> None:
+    """Add a source of methods (e.g. a plug-in); called on every listing."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def unregister_provider(provider: Provider) -> None:
+    if provider in _providers:
+        _providers.remove(provider)
+
+
+def patchmatch_available() -> bool:
+    if importlib.util.find_spec("patchmatch") is None:
+        return False
+    try:
+        from patchmatch import patch_match
+    except (ImportError, OSError):
+        return False
+    return bool(patch_match.patchmatch_available)
+
+
+def classical_methods() -> list[MethodInfo]:
+    """Always available; the first of a task is its default when no trained model exists.
+
+    For repair that is the automatic classical fill: Telea on thin holes (scratches, dust:
+    as good and many times faster), PatchMatch on thicker ones (objects: it copies real
+    texture where Telea smears).
+    """
+    methods = []
+    if patchmatch_available():
+        methods += [
+            MethodInfo(
+                "auto_classical", "repair", "Classical (automatic)",
+                "Telea for scratches and dust, PatchMatch content-aware fill for objects.",
+                "classical",
+            ),
+            MethodInfo(
+                "patchmatch", "repair", "PatchMatch (content-aware fill)",
+                "Copies matching texture from the rest of the photo; good for objects and "
+                "textured areas, slower.", "classical",
+            ),
+        ]  # fmt: skip
+    methods += [
+        MethodInfo(
+            "telea", "repair", "Telea (OpenCV)",
+            "Smooth fill from the edges inward; best for thin scratches, dust and text.",
+            "classical",
+        ),
+        MethodInfo(
+            "navier_stokes", "repair", "Navier-Stokes (OpenCV)",
+            "Continues edges and gradients into the hole; for thin damage.", "classical",
+        ),
+        MethodInfo(
+            "lanczos", "enhance", "Lanczos (classical)",
+            "High-quality resampling with unsharp mask, auto levels and noise reduction.",
+            "classical",
+        ),
+    ]  # fmt: skip
+    return methods
+
+
+def model_folders() -> list[Path]:
+    """Bundled models first, then the user's (trained or added) models."""
+    folders = [paths.bundled_models_dir(), paths.user_models_dir()]
+    return [folder for folder in folders if folder.is_dir()]
+
+
+def _own_model_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*.safetensors") if p.is_file() and not p.name.startswith(".")
+    )
+
+
+def _scan_own_models(folders: Sequence[Path], catalog: Catalog) -> None:
+    bundled = paths.bundled_models_dir()
+    used_ids: set[str] = set()
+    for folder in folders:
+        source = "bundled models" if folder == bundled else "your models"
+        for path in _own_model_files(folder):
+            try:
+                if not is_sdstudio_metadata(read_metadata(path)):
+                    continue  # a community file: the community provider describes it
+                info = read_model_info(path)
+            except ModelLoadError as error:
+                catalog.problems.append(ModelProblem(path, str(error)))
+                continue
+            if info.architecture in TRAINING_ONLY_ARCHITECTURES:
+                continue
+            if info.architecture not in ARCHITECTURE_TASKS:
+                catalog.problems.append(
+                    ModelProblem(
+                        path,
+                        f"{path.name} needs the network {info.architecture!r}, which this "
+                        "version of SD Studio does not have.",
+                    )
+                )
+                continue
+            if ARCHITECTURE_TASKS[info.architecture] != info.task:
+                catalog.problems.append(
+                    ModelProblem(
+                        path, f"{path.name}: a {info.architecture} network cannot do {info.task}."
+                    )
+                )
+                continue
+            method_id = path.stem if path.stem not in used_ids else f"user/{path.stem}"
+            used_ids.add(method_id)
+            catalog.methods.append(
+                MethodInfo(
+                    id=method_id,
+                    task=info.task,
+                    display_name=info.name,
+                    description=info.description,
+                    kind="builtin",
+                    path=path,
+                    scale=info.scale,
+                    style=info.style,
+                    size_bytes=info.size_bytes,
+                    source=source,
+                    version=info.version,
+                    architecture=info.architecture,
+                )
+            )
+
+
+def _community_provider() -> Provider | None:
+    if importlib.util.find_spec("sdstudio.engine.community") is None:
+        return None
+    module = importlib.import_module("sdstudio.engine.community")
+    return getattr(module, "catalog_entries", None)
+
+
+def scan_catalog(*, include_providers: bool = True) -> Catalog:
+    """Every method for every task, plus the problems found on the way."""
+    catalog = Catalog(methods=[])
+    folders = model_folders()
+    _scan_own_models(folders, catalog)
+    if include_providers:
+        providers = list(_providers)
+        community = _community_provider()
+        if community is not None and community not in providers:
+            providers.insert(0, community)
+        taken = {method.id for method in catalog.methods}
+        for provider in providers:
+            try:
+                entries = list(provider(folders))
+            except Exception as error:  # one broken plug-in must not hide every model
+                log.exception("model provider %r failed", provider)
+                catalog.problems.append(
+                    ModelProblem(folders[0] if folders else Path("."), f"Model listing: {error}")
+                )
+                continue
+            for entry in entries:
+                if isinstance(entry, ModelProblem):
+                    catalog.problems.append(entry)
+                elif isinstance(entry, MethodInfo) and entry.id not in taken:
+                    taken.add(entry.id)
+                    catalog.methods.append(entry)
+    catalog.methods += classical_methods()
+    return catalog
+
+
+def list_methods(task: str, *, include_providers: bool = True) -> list[MethodInfo]:
+    """The methods offered for ``task``: trained and community models, then classical."""
+    _check_task(task)
+    return scan_catalog(include_providers=include_providers).for_task(task)
+
+
+def model_problems() -> list[ModelProblem]:
+    """Model files that could not be offered, each with a message for the person."""
+    return scan_catalog().problems
+
+
+def best_method(
+    task: str, *, scale: int | None = None, methods: Sequence[MethodInfo] | None = None
+) -> MethodInfo:
+    """A trained built-in model if there is one (for ``scale``), else the best classical.
+
+    Bundled models come before the user's own: "auto" means the shipped, measured default;
+    a person picks their fine-tuned model by name.
+    """
+    _check_task(task)
+    methods = list(methods) if methods is not None else list_methods(task)
+    for method in methods:
+        if method.kind == "builtin" and (scale is None or method.scale == scale):
+            return method
+    classical = [method for method in methods if method.kind == "classical"]
+    if not classical:
+        raise UserFacingError(f"No method is available for {task}.")
+    return classical[0]
+
+
+def find_method(task: str, id_or_name: str) -> MethodInfo:
+    """The method whose id, display name or file name matches; "auto" gives the best one."""
+    _check_task(task)
+    methods = list_methods(task)
+    wanted = (id_or_name or "auto").strip()
+    lowered = wanted.lower()
+    if lowered == "auto":
+        return best_method(task, methods=methods)
+    for match in (
+        lambda m: m.id == wanted,
+        lambda m: m.id.lower() == wanted.lower(),
+        lambda m: m.display_name.lower() == wanted.lower(),
+        lambda m: (
+            m.path is not None and wanted.lower() in (m.path.name.lower(), m.path.stem.lower())
+        ),
+    ):
+        found = [method for method in methods if match(method)]
+        if found:
+            return found[0]
+    choices = ", ".join(method.id for method in methods)
+    raise UnknownNameError(f"Unknown {task} method {id_or_name!r}. Available: {choices}.")
+
+
+def _check_task(task: str) -> None:
+    if task not in TASKS:
+        raise UnknownNameError(f"Unknown task {task!r}: choose one of {', '.join(TASKS)}.")

@@ -1,0 +1,119 @@
+"""Classical methods: always available, the fallback when no trained model exists and the
+baseline every model is measured against.
+
+Repair: OpenCV's Telea (fast marching) and Navier-Stokes inpainting, and PatchMatch
+(exemplar-based "content-aware fill", from ``pypatchmatch``) where it is installed.
+Enhance: Lanczos resampling and non-local-means denoising (sharpening and levels live in
+``sdstudio.imaging.colour``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import cv2
+import numpy as np
+
+from sdstudio.engine.catalog import patchmatch_available
+from sdstudio.jobs import Progress
+
+INPAINT_RADIUS = 3
+# PatchMatch compares (2 * 3 + 1)^2 patches; larger is much slower and rarely better.
+PATCHMATCH_PATCH_RADIUS = 3
+CLASSICAL_INPAINT_METHODS = ("auto_classical", "telea", "navier_stokes", "patchmatch")
+# Holes at most this thick (pixels) are scratches/dust, where Telea is as good as
+# PatchMatch and many times faster; thicker holes (objects) need PatchMatch's texture.
+THIN_HOLE_DIAMETER = 12
+
+
+def hole_diameter(hole: np.ndarray) -> int:
+    """Twice the largest distance from a hole pixel to a known one: how thick the hole is."""
+    inside = np.pad(hole > 0, 1).astype(np.uint8)  # the border counts as known
+    return int(2 * cv2.distanceTransform(inside, cv2.DIST_L2, 5).max())
+
+
+def inpaint(method: str, image: np.ndarray, mask: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """Fill the non-zero ``mask`` pixels of an RGB uint8 ``image`` with a classical method.
+
+    Pixels outside the mask are returned unchanged.
+    """
+    hole = (mask > 0).astype(np.uint8) * 255
+    if method == "auto_classical":
+        thin = hole_diameter(hole) <= THIN_HOLE_DIAMETER
+        method = "telea" if thin or not patchmatch_available() else "patchmatch"
+    if method == "telea":
+        filled = cv2.inpaint(image, hole, INPAINT_RADIUS, cv2.INPAINT_TELEA)
+    elif method == "navier_stokes":
+        filled = cv2.inpaint(image, hole, INPAINT_RADIUS, cv2.INPAINT_NS)
+    elif method == "patchmatch":
+        from patchmatch import patch_match
+
+        patch_match.set_random_seed(seed)
+        filled = patch_match.inpaint(
+            np.ascontiguousarray(image), hole, patch_size=PATCHMATCH_PATCH_RADIUS
+        )
+    else:
+        raise ValueError(f"unknown classical inpainting method {method!r}")
+    # The libraries already keep known pixels; this makes it a guarantee.
+    return np.where(hole[..., None] > 0, filled, image)
+
+
+def resize_lanczos(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Lanczos (8x8 kernel) resampling of an (H, W) or (H, W, C) uint8 image."""
+    if (image.shape[1], image.shape[0]) == (width, height):
+        return image.copy()
+    shrinking = width < image.shape[1] and height < image.shape[0]
+    # INTER_AREA is the alias-free choice for shrinking; Lanczos rings when it shrinks.
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4
+    resized = cv2.resize(image, (width, height), interpolation=interpolation)
+    return resized.reshape((height, width, *image.shape[2:]))
+
+
+def resize_lanczos_in_strips(
+    image: np.ndarray, scale: int, *, strip_height: int = 256
+) -> Generator[Progress, None, np.ndarray]:
+    """Integer-scale Lanczos enlargement, strip by strip (progress, and a cancel point
+    between strips). Each strip carries a margin beyond the 8-tap kernel, so the result is
+    the same as one call on the whole image."""
+    height, width = image.shape[:2]
+    out = np.empty((height * scale, width * scale, *image.shape[2:]), dtype=image.dtype)
+    margin = 8
+    starts = list(range(0, height, strip_height))
+    for index, top in enumerate(starts):
+        bottom = min(top + strip_height, height)
+        lo, hi = max(0, top - margin), min(height, bottom + margin)
+        strip = resize_lanczos(image[lo:hi], width * scale, (hi - lo) * scale)
+        out[top * scale : bottom * scale] = strip[(top - lo) * scale : (bottom - lo) * scale]
+        yield Progress((index + 1) / len(starts), "Upscaling (Lanczos)")
+    return out
+
+
+def denoise_strength_to_h(strength: float) -> float:
+    """NLM filter strength: 0 keeps the image, 1 removes heavy sensor noise (h = 15)."""
+    return 2.0 + 13.0 * float(np.clip(strength, 0.0, 1.0))
+
+
+def denoise(
+    image: np.ndarray, strength: float, *, strip_height: int = 256
+) -> Generator[Progress, None, np.ndarray]:
+    """Non-local-means denoising of an RGB uint8 image, in horizontal strips.
+
+    Strips keep memory bounded and give progress; each strip is computed with a margin
+    larger than the NLM search window, so the result matches a whole-image pass.
+    """
+    if strength <= 0:
+        return image.copy()
+    h = denoise_strength_to_h(strength)
+    margin = 16  # search window 11 + template 7 reach 8 pixels; 16 is safe
+    height = image.shape[0]
+    out = np.empty_like(image)
+    starts = list(range(0, height, strip_height))
+    for index, top in enumerate(starts):
+        bottom = min(top + strip_height, height)
+        lo, hi = max(0, top - margin), min(height, bottom + margin)
+        strip = cv2.fastNlMeansDenoisingColored(
+            np.ascontiguousarray(image[lo:hi]), None, h, h, 7, 11
+        )
+        out[top:bottom] = strip[top - lo : top - lo + (bottom - top)]
+        yield Progress((index + 1) / len(starts), "Reducing noise")
+    return out

@@ -1,0 +1,41 @@
+"""``run_job``: the one entry point the GUI worker, the CLI and the benchmarks call.
+
+A job runs as a generator: it yields :class:`Progress` after every tile or region and
+returns a :class:`JobResult` (``StopIteration.value``). Whoever drives it cancels by
+closing the generator between yields. Loaded networks stay cached between jobs
+(``network_cache``), so the second job with a model starts at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+from sdstudio.errors import UserFacingError
+from sdstudio.jobs import EnhanceJob, Job, JobResult, Progress, RepairJob, StyleJob
+
+
+def run_job(job: Job) -> Generator[Progress, None, JobResult]:
+    """Run ``job``; a generator of progress that returns the result."""
+    if isinstance(job, RepairJob):
+        from sdstudio.engine.repair import run_repair
+
+        return run_repair(job)
+    if isinstance(job, EnhanceJob):
+        from sdstudio.engine.enhance import run_enhance
+
+        return run_enhance(job)
+    if isinstance(job, StyleJob):
+        from sdstudio.engine.style import run_style
+
+        return run_style(job)
+    raise UserFacingError(f"Unknown kind of job: {type(job).__name__}.")
+
+
+def run_to_completion(job: Job) -> JobResult:
+    """Run a job without progress reporting (scripts, tests)."""
+    work = run_job(job)
+    while True:
+        try:
+            next(work)
+        except StopIteration as stop:
+            return stop.value

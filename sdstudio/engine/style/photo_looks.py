@@ -1,0 +1,69 @@
+"""Photographic looks: vintage film and neon glow."""
+
+from __future__ import annotations
+
+import torch
+
+from sdstudio.engine.style import filters as f
+from sdstudio.engine.style.context import TileContext
+
+
+def _shape(x: torch.Tensor) -> tuple[int, int]:
+    return x.shape[2], x.shape[3]
+
+
+def vintage_film(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
+    shape = _shape(rgb)
+    soft = f.gaussian_blur(rgb, 0.7 * ctx.unit)
+    faded = f.saturate(soft, 0.7)
+    r, g, b = faded[:, 0:1], faded[:, 1:2], faded[:, 2:3]
+    # Faded print: lifted, slightly blue-green blacks; warm, dimmed highlights.
+    r = 0.07 + 0.9 * r**0.92
+    g = 0.07 + 0.84 * g**0.98
+    b = 0.12 + 0.66 * b**1.05
+    film = torch.cat([r, g, b], 1)
+    light = f.luminance(film)
+    film = f.mix(film, f.smoothstep(0.0, 1.0, film), 0.35)  # gentle S-curve
+    # Halation: bright areas bleed a red-orange glow into their surroundings.
+    glow_source = (light - 0.65).clamp_min(0)
+    glow = f.gaussian_blur(glow_source, 6.0 * ctx.unit)
+    halo = torch.tensor([0.55, 0.22, 0.08], device=ctx.device).view(1, 3, 1, 1)
+    film = film + glow * halo
+    grain_noise = f.white_noise(ctx.origin, shape, ctx.seed + 41, ctx.device)
+    grain = f.gaussian_blur(grain_noise - 0.5, 0.5 * ctx.unit)
+    film = film + grain * (0.16 * (1.0 - (2 * light - 1) ** 2) + 0.04)
+    ys, xs = f.pixel_grid(ctx.origin, shape, ctx.device)
+    height, width = ctx.image_size
+    dy = (ys.to(torch.float32) - (height - 1) / 2) / max(height / 2, 1)
+    dx = (xs.to(torch.float32) - (width - 1) / 2) / max(width / 2, 1)
+    vignette = 1 - 0.4 * f.smoothstep(0.35, 1.9, dy * dy + dx * dx)
+    return (film * vignette).clamp(0, 1)
+
+
+def vintage_film_reach(ctx: TileContext) -> int:
+    soft = f.gaussian_radius(0.7 * ctx.unit)
+    return soft + max(f.gaussian_radius(6.0 * ctx.unit), f.gaussian_radius(0.5 * ctx.unit)) + 2
+
+
+def neon_glow(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
+    smooth = f.kuwahara(rgb, ctx.px(2), sharpness=8)
+    gx, gy = f.sobel(smooth.sum(1, keepdim=True) / 3)
+    magnitude = torch.sqrt(gx * gx + gy * gy)
+    edges = f.smoothstep(0.012, 0.05, magnitude)
+    tube = f.saturate(smooth, 3.0)
+    tube = tube / tube.amax(1, keepdim=True).clamp_min(0.05)
+    # Dark grey tubes would vanish: lift them towards an electric blue.
+    blue = torch.tensor([0.25, 0.5, 1.0], device=ctx.device).view(1, 3, 1, 1)
+    chroma = tube.amax(1, keepdim=True) - tube.amin(1, keepdim=True)
+    tube = f.mix(tube, blue, f.smoothstep(0.35, 0.05, chroma))
+    neon = tube * edges
+    glow = f.gaussian_blur(neon, 3.0 * ctx.unit) * 1.6
+    glow = glow + f.gaussian_blur(neon, 10.0 * ctx.unit) * 1.2
+    core = edges * 0.35
+    base = rgb * 0.06
+    lit = 1 - (1 - base) * (1 - neon) * (1 - glow.clamp(0, 1))
+    return (lit + core * (1 - lit) * 0.6).clamp(0, 1)
+
+
+def neon_glow_reach(ctx: TileContext) -> int:
+    return 2 * ctx.px(2) + 1 + f.gaussian_radius(10.0 * ctx.unit) + 2

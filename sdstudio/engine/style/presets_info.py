@@ -1,0 +1,81 @@
+"""The style presets' names and descriptions, without torch, so a UI can list them at once."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sdstudio.errors import UnknownNameError
+
+
+class StylePreset(NamedTuple):
+    id: str  # what a StyleJob's ``preset`` names
+    name: str  # shown under the thumbnail
+    description: str  # tooltip / help text
+
+
+STYLE_PRESETS: dict[str, StylePreset] = {
+    preset.id: preset
+    for preset in (
+        StylePreset(
+            "oil_painting",
+            "Oil painting",
+            "Thick brush strokes: flattened colour patches with painted edges and canvas relief.",
+        ),
+        StylePreset(
+            "watercolour",
+            "Watercolour",
+            "Light washes of pigment that pool at the edges, with granulation and paper grain.",
+        ),
+        StylePreset(
+            "pencil_sketch",
+            "Pencil sketch",
+            "A grey graphite drawing on paper, with hatching in the shadows.",
+        ),
+        StylePreset(
+            "pencil_colour",
+            "Colour pencil",
+            "A pencil drawing tinted with the photo's own colours.",
+        ),
+        StylePreset(
+            "cartoon",
+            "Cartoon",
+            "Flat colour areas with bold dark outlines, like a comic or animation cel.",
+        ),
+        StylePreset(
+            "pop_art",
+            "Pop art",
+            "Bold posterised colours with comic-book halftone dots.",
+        ),
+        StylePreset(
+            "vintage_film",
+            "Vintage film",
+            "Faded warm colours, lifted blacks, film grain and a soft vignette.",
+        ),
+        StylePreset(
+            "charcoal",
+            "Charcoal",
+            "High-contrast smudged charcoal strokes on rough paper.",
+        ),
+        StylePreset(
+            "neon_glow",
+            "Neon glow",
+            "The photo's edges as glowing neon lines on a dark background.",
+        ),
+    )
+}
+
+
+def style_names_and_descriptions() -> list[StylePreset]:
+    """Every preset as ``(id, name, description)``, in display order."""
+    return list(STYLE_PRESETS.values())
+
+
+def check_preset(preset_id: str) -> StylePreset:
+    """The preset called ``preset_id``; an :class:`UnknownNameError` listing the choices if none."""
+    try:
+        return STYLE_PRESETS[preset_id]
+    except KeyError:
+        choices = ", ".join(STYLE_PRESETS)
+        raise UnknownNameError(
+            f"Unknown style preset '{preset_id}'. Choose one of: {choices}."
+        ) from None

@@ -1,0 +1,115 @@
+"""Run a :class:`StyleJob`: the preset's effect, tile by tile, blended by strength and mask."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+
+import numpy as np
+import torch
+
+from sdstudio.engine.catalog import MethodInfo
+from sdstudio.engine.devices import describe_device, resolve_device
+from sdstudio.engine.style.blend import blend_into, effect_weight
+from sdstudio.engine.style.context import TileContext, style_unit
+from sdstudio.engine.style.effects import EFFECTS
+from sdstudio.engine.style.presets_info import check_preset
+from sdstudio.engine.style.tiles import StyleTile, plan_style_tiles
+from sdstudio.engine.style.trained import find_style_network, run_style_network
+from sdstudio.engine.tiled_inference import image_to_tensor
+from sdstudio.errors import UserFacingError
+from sdstudio.imaging.colour import join_alpha, split_alpha
+from sdstudio.jobs import JobResult, Progress, StyleJob
+
+# Pixels per tile edge: big enough that the overlap is a small share, small enough that
+# a tile's intermediates stay in the CPU cache-friendly tens of megabytes.
+TILE_SIZE = {"cpu": 768, "default": 2048}
+
+
+def validate_style_job(job: StyleJob) -> None:
+    check_preset(job.preset)
+    image = job.image
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise UserFacingError("The image to style must be 8-bit RGB or RGBA pixels.")
+    if image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 1:
+        raise UserFacingError(f"The image to style has an unusable shape {image.shape}.")
+    if not 0.0 <= float(job.strength) <= 1.0:
+        raise UserFacingError(f"Style strength must be between 0 and 1 (got {job.strength}).")
+
+
+def run_style(job: StyleJob) -> Generator[Progress, None, JobResult]:
+    """Style the whole image; yields after every tile, returns the blended result."""
+    validate_style_job(job)
+    preset = check_preset(job.preset)
+    rgb, alpha = split_alpha(job.image)
+    weight = effect_weight(job.mask, rgb.shape[:2], float(job.strength))
+    params = {"preset": preset.id, "strength": float(job.strength), "seed": job.seed}
+    if weight is None:
+        yield Progress(1.0, "Strength 0: nothing to change")
+        params["method"] = "none"
+        notes = ["Style strength is 0, so the image is unchanged."]
+        return JobResult(job.image.copy(), notes, params)
+    device = resolve_device(job.device)
+    notes: list[str] = []
+    network = find_style_network(preset.id)
+    started = time.perf_counter()
+    try:
+        output = yield from _styled(job, rgb, weight, device, network, notes)
+    except torch.cuda.OutOfMemoryError:
+        torch.cuda.empty_cache()
+        notes.append("The GPU ran out of memory, so the style was applied on the CPU.")
+        device = torch.device("cpu")
+        output = yield from _styled(job, rgb, weight, device, network, notes)
+    params.update(
+        method=network.id if network is not None else "filters",
+        device=describe_device(device),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    if network is not None:
+        notes.append(f"Used the trained style network '{network.display_name}'.")
+    return JobResult(join_alpha(output, alpha), notes, params)
+
+
+def _styled(
+    job: StyleJob,
+    rgb: np.ndarray,
+    weight: np.ndarray | float,
+    device: torch.device,
+    network: MethodInfo | None,
+    notes: list[str],
+) -> Generator[Progress, None, np.ndarray]:
+    height, width = rgb.shape[:2]
+    output = rgb.copy()
+    if network is not None:
+        return (yield from run_style_network(network, rgb, output, weight, device, notes))
+    effect = EFFECTS[job.preset]
+    probe = TileContext((0, 0), (height, width), style_unit((height, width)), job.seed, device)
+    reach = effect.reach(probe)
+    tile_size = TILE_SIZE["cpu" if device.type == "cpu" else "default"]
+    tiles = [t for t in plan_style_tiles(height, width, tile_size, reach) if _needed(t, weight)]
+    label = check_preset(job.preset).name
+    with torch.inference_mode():
+        for index, tile in enumerate(tiles, start=1):
+            styled = _style_tile(rgb, tile, effect, probe)
+            blend_into(output, rgb, styled, weight, tile.core)
+            yield Progress(index / max(len(tiles), 1), f"{label}: tile {index}/{len(tiles)}")
+    return output
+
+
+def _needed(tile: StyleTile, weight: np.ndarray | float) -> bool:
+    if not isinstance(weight, np.ndarray):
+        return True
+    top, left, bottom, right = tile.core
+    return bool(weight[top:bottom, left:right].any())
+
+
+def _style_tile(rgb: np.ndarray, tile: StyleTile, effect, probe: TileContext) -> np.ndarray:
+    """The effect on the tile with its margin; returns the core region as uint8."""
+    top, left, bottom, right = tile.padded
+    x = image_to_tensor(rgb[top:bottom, left:right], probe.device, torch.float32)
+    ctx = TileContext((top, left), probe.image_size, probe.unit, probe.seed, probe.device)
+    y = effect.apply(x, ctx)
+    core_top, core_left, core_bottom, core_right = tile.core
+    y = y[:, :, core_top - top : core_bottom - top, core_left - left : core_right - left]
+    y = (y.clamp(0, 1) * 255.0 + 0.5).to(torch.uint8)
+    return y[0].permute(1, 2, 0).cpu().numpy()

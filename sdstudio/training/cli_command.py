@@ -1,0 +1,176 @@
+"""``sdstudio train``: fine-tune or train a model from the command line.
+
+Runs the trainer in this process (so ``torchrun --nproc_per_node=N -m sdstudio train ...``
+trains on N GPUs) and prints progress with an ETA. Ctrl+C stops after writing a
+checkpoint; ``--resume`` continues it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from sdstudio.errors import UserFacingError
+from sdstudio.training.config import PRESETS, TASKS, TrainingConfig, format_duration
+
+PRINT_INTERVAL_S = 2.0
+
+
+def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "train",
+        help="fine-tune a repair, enhance or style model on a folder of photos",
+        description=(
+            "Train a model on your own photos. Repair and enhance learn from plain photos "
+            "(damage and degradations are simulated); style learns from content photos and "
+            "a folder of style examples. The model is saved to your models folder and "
+            "appears in the app's panels."
+        ),
+    )
+    parser.add_argument("--task", choices=TASKS, help="what the model learns")
+    parser.add_argument("--data", help="folder of photos (searched recursively)")
+    parser.add_argument("--style-data", help="style: folder of style examples (paintings...)")
+    parser.add_argument("--name", required=True, help="name of the model (and of the run)")
+    parser.add_argument(
+        "--style-preset", help="style: the Style panel preset the model backs (e.g. oil_painting)"
+    )
+    parser.add_argument("--base", help="model to fine-tune (file, file name or model name)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick", help="run length")
+    parser.add_argument("--steps", type=int, help="training steps (overrides the preset)")
+    parser.add_argument("--batch-size", type=int, help="crops per step (overrides the preset)")
+    parser.add_argument("--crop", type=int, help="crop size in pixels (overrides the preset)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--scale", type=int, choices=(1, 2, 4), default=2, help="enhance scale")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, help="generator and discriminator learning rate")
+    parser.add_argument("--hyperparameters", help="JSON network arguments (from scratch only)")
+    parser.add_argument("--config", help="JSON object of further TrainingConfig fields")
+    parser.add_argument("--resume", action="store_true", help="continue the run named --name")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> TrainingConfig:
+    if not args.task or not args.data:
+        raise UserFacingError("--task and --data are needed (or --resume with --name).")
+    config = TrainingConfig(
+        task=args.task,
+        data_dir=os.path.abspath(args.data),
+        style_data_dir=os.path.abspath(args.style_data) if args.style_data else None,
+        name=args.name,
+        base_model=args.base,
+        style_preset=args.style_preset,
+        device=args.device,
+        seed=args.seed,
+        scale=args.scale,
+    ).with_preset(args.preset)
+    if args.steps:
+        config.steps = args.steps
+    if args.batch_size:
+        config.batch_size = args.batch_size
+    if args.crop:
+        config.crop = args.crop
+    if args.lr:
+        config.lr_g = config.lr_d = args.lr
+    try:
+        if args.hyperparameters:
+            config.hyperparameters = json.loads(args.hyperparameters)
+        extra = json.loads(args.config) if args.config else {}
+    except json.JSONDecodeError as error:
+        raise UserFacingError(f"Bad JSON in --hyperparameters or --config: {error}") from error
+    for key, value in extra.items():
+        if not hasattr(config, key):
+            raise UserFacingError(f"--config names an unknown setting {key!r}.")
+        setattr(config, key, value)
+    config.__post_init__()
+    return config
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from sdstudio.training import events as ev
+    from sdstudio.training.trainer import train
+
+    main = int(os.environ.get("RANK", "0")) == 0
+    say = print if main else (lambda *a, **k: None)
+    try:
+        if args.resume:
+            config = TrainingConfig(task="repair", data_dir="", name=args.name)
+        else:
+            config = config_from_args(args)
+        run = train(config, resume=args.resume, steps=args.steps if args.resume else None)
+    except UserFacingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    last_print = 0.0
+    step = 0
+    try:
+        while True:
+            try:
+                event = next(run)
+            except StopIteration as done:
+                say(f"Model saved: {done.value}")
+                return 0
+            if isinstance(event, ev.RunStarted):
+                say(
+                    f"Training on {event.image_count} image(s) on {event.device}; "
+                    f"steps {event.start_step}/{event.total_steps}; run folder {event.run_dir}"
+                )
+                for note in event.notes:
+                    say(f"  note: {note}")
+            elif isinstance(event, ev.StepDone):
+                step = event.step
+                now = time.monotonic()
+                if now - last_print >= PRINT_INTERVAL_S or event.step == event.total_steps:
+                    last_print = now
+                    say(progress_line(event), flush=True)
+            elif isinstance(event, ev.GuardTriggered):
+                say(
+                    f"stability guard: {event.message} Rolled back to step {event.rolled_back_to}, "
+                    f"learning rate now {event.new_learning_rate:.2g}."
+                )
+            elif isinstance(event, ev.SampleGridSaved):
+                say(f"samples: {event.path}")
+            elif isinstance(event, ev.Validated):
+                say("validation: " + format_scores(event.scores))
+    except KeyboardInterrupt:
+        run.close()  # writes the checkpoint
+        say(
+            f"\nStopped at step {step}; the checkpoint is kept. Continue with: "
+            f"sdstudio train --name {args.name!r} --resume"
+        )
+        return 130
+    except UserFacingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def format_scores(scores: dict) -> str:
+    parts = []
+    for who in ("model", "base", "classical"):
+        values = scores.get(who)
+        if values:
+            text = ", ".join(f"{key} {value:.3f}" for key, value in values.items())
+            parts.append(f"{who}: {text}")
+    return "; ".join(parts)
+
+
+def progress_line(event) -> str:
+    g_loss = event.losses.get("g_total", 0.0)
+    d_loss = event.losses.get("d_total", 0.0)
+    return (
+        f"step {event.step}/{event.total_steps}  G {g_loss:.4f}  D {d_loss:.4f}  "
+        f"{event.images_per_second:.1f} img/s  ETA {format_duration(event.eta_seconds)}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sdstudio.training.cli_command ...``: the same as ``sdstudio train ...``."""
+    parser = argparse.ArgumentParser(prog="sdstudio")
+    add_train_parser(parser.add_subparsers(dest="command", required=True))
+    return run_train(parser.parse_args(["train", *(sys.argv[1:] if argv is None else argv)]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

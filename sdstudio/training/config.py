@@ -1,0 +1,162 @@
+"""Everything one training run needs, in one plain value that survives JSON and resume.
+
+Weights of the losses, learning rates and the stability-guard thresholds live here so that
+a run is reproducible from its ``config.json`` alone and so that ``--resume`` continues with
+exactly the same settings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+TASKS = ("repair", "enhance", "style")
+
+# The engine architecture each task trains (keys of sdstudio.engine.networks.ARCHITECTURES).
+DEFAULT_ARCHITECTURE = {"repair": "ffc_inpaint", "enhance": "compact_sr", "style": "style_resnet"}
+DISCRIMINATOR_ARCHITECTURE = "patch_discriminator"
+
+# Length presets: (steps, batch size, crop). Chosen so that "quick" shows a first sample
+# within a minute on a 2-core CPU and adapts a base model visibly in minutes on a GPU.
+PRESETS: dict[str, dict[str, int]] = {
+    "quick": {"steps": 300, "batch_size": 4, "crop": 128},
+    "standard": {"steps": 2000, "batch_size": 8, "crop": 192},
+    "thorough": {"steps": 8000, "batch_size": 12, "crop": 256},
+}
+
+# Measured training throughput (crops per second at the preset's crop) used for the time
+# estimate the wizard shows; see benchmarks/training.py, which re-measures them.
+THROUGHPUT_CROPS_PER_S = {
+    ("cpu", "repair"): 6.0,
+    ("cpu", "enhance"): 10.0,
+    ("cpu", "style"): 4.0,
+    ("cuda", "repair"): 250.0,
+    ("cuda", "enhance"): 400.0,
+    ("cuda", "style"): 180.0,
+    ("mps", "repair"): 40.0,
+    ("mps", "enhance"): 60.0,
+    ("mps", "style"): 30.0,
+}
+_REFERENCE_CROP = 128
+
+
+@dataclass
+class TrainingConfig:
+    task: str
+    data_dir: str
+    name: str
+    style_data_dir: str | None = None
+    base_model: str | None = None  # path of a .safetensors model file; None = from scratch
+    architecture: str | None = None  # None = the task's default architecture
+    hyperparameters: dict[str, Any] = field(default_factory=dict)  # network constructor kwargs
+    discriminator_hyperparameters: dict[str, Any] = field(default_factory=dict)
+    scale: int = 2  # enhance only
+    style_preset: str | None = None  # style only: the Style panel preset the model backs
+    preset: str = "quick"
+    steps: int = 300
+    batch_size: int = 4
+    crop: int = 128
+    device: str = "auto"
+    seed: int = 0
+    # optimisation
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    ema_decay: float = 0.999
+    grad_clip: float = 1.0
+    amp: bool = True  # used on CUDA only
+    # loss weights
+    l1_weight: float = 1.0
+    mask_l1_weight: float = 4.0  # repair: extra weight inside the hole
+    adv_weight: float = 0.05
+    fm_weight: float = 1.0
+    r1_weight: float = 1.0
+    r1_every: int = 4  # lazy R1 (StyleGAN2): every k-th discriminator step, scaled by k
+    nce_weight: float = 1.0  # style: patch contrastive loss on the generator's own features
+    structure_weight: float = 2.0  # style: low-frequency luminance kept from the content
+    nce_temperature: float = 0.07
+    nce_patches: int = 64
+    adv_start_step: int = 0
+    # data
+    max_side: int = 1024  # photos are downscaled to this before cropping (speed, memory)
+    val_count: int = 4
+    val_size: int = 192
+    color_jitter: float = 0.05
+    # bookkeeping
+    checkpoint_every: int = 50
+    validate_every: int = 100
+    log_every: int = 1
+    # stability guard
+    guard_loss_factor: float = 20.0  # a loss this many times its recent median is "exploding"
+    guard_d_win_steps: int = 200  # steps the discriminator may win completely before acting
+    guard_collapse_std: float = 0.01
+    guard_collapse_steps: int = 20
+    guard_lr_factor: float = 0.5
+    guard_max_failures: int = 4
+
+    def __post_init__(self) -> None:
+        self.betas = tuple(self.betas)  # JSON gives a list
+        if self.task not in TASKS:
+            raise ValueError(f"unknown task {self.task!r}; expected one of {', '.join(TASKS)}")
+        if self.architecture is None:
+            self.architecture = DEFAULT_ARCHITECTURE[self.task]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainingConfig:
+        raw = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in raw.items() if key in known})
+
+    def with_preset(self, preset: str) -> TrainingConfig:
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+        return replace(self, preset=preset, **PRESETS[preset])
+
+    def network_hyperparameters(self) -> dict[str, Any]:
+        params = dict(self.hyperparameters)
+        if self.task == "enhance":
+            params.setdefault("scale", self.scale)
+        return params
+
+
+def run_slug(name: str) -> str:
+    """A file-system-safe folder/file stem for a model name."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip("-.")
+    return slug[:80] or "model"
+
+
+def runs_dir() -> Path:
+    from sdstudio.paths import user_data_dir
+
+    path = user_data_dir() / "training"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_dir_for(name: str) -> Path:
+    return runs_dir() / run_slug(name)
+
+
+def estimate_seconds(task: str, device_kind: str, preset: str) -> float:
+    """Rough wall time of a preset on a device kind ("cpu", "cuda", "mps")."""
+    values = PRESETS[preset]
+    rate = THROUGHPUT_CROPS_PER_S.get((device_kind, task), THROUGHPUT_CROPS_PER_S[("cpu", task)])
+    pixels_ratio = (values["crop"] / _REFERENCE_CROP) ** 2
+    return values["steps"] * values["batch_size"] * pixels_ratio / rate
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"

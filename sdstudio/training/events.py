@@ -1,0 +1,103 @@
+"""What a training run reports, as plain picklable values (no torch, no Qt).
+
+The trainer yields these; the process runner sends them over a multiprocessing queue to
+the wizard, and the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    total_steps: int
+    start_step: int  # > 0 when resuming
+    image_count: int
+    device: str
+    run_dir: str
+    skipped_files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepDone:
+    step: int
+    total_steps: int
+    losses: dict[str, float]
+    images_per_second: float
+    eta_seconds: float
+    learning_rate: float
+
+
+@dataclass(frozen=True)
+class GuardTriggered:
+    step: int
+    kind: str  # "non_finite", "exploding_loss", "discriminator_wins", "collapse"
+    message: str
+    rolled_back_to: int
+    new_learning_rate: float
+    failures: int
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class SampleGridSaved:
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Validated:
+    step: int
+    scores: dict[str, Any]  # {"model": {...}, "base": {...}, "classical": {...}}
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    step: int
+    model_path: str
+    scores: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunCancelled:
+    step: int
+    checkpoint_path: str
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    message: str
+    details: str = ""
+
+
+@dataclass(frozen=True)
+class RunPaused:
+    step: int
+
+
+@dataclass(frozen=True)
+class RunResumed:
+    step: int
+
+
+TrainingEvent = (
+    RunStarted
+    | StepDone
+    | GuardTriggered
+    | CheckpointSaved
+    | SampleGridSaved
+    | Validated
+    | RunFinished
+    | RunCancelled
+    | RunFailed
+    | RunPaused
+    | RunResumed
+)

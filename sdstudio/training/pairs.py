@@ -1,0 +1,80 @@
+"""Training batches made from plain photos, one maker per task.
+
+Batches are numpy ``float32`` arrays shaped ``(N, C, H, W)`` in 0..1, ready for
+``torch.from_numpy``; making them needs no torch, so they are easy to test and to look at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sdstudio.training.damage_masks import random_damage_mask
+from sdstudio.training.datasets import ImagePool, augment, random_crop
+from sdstudio.training.degradations import degrade
+
+
+def to_chw(image: np.ndarray) -> np.ndarray:
+    """``uint8 (H, W, 3)`` -> ``float32 (3, H, W)`` in 0..1."""
+    return np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32) / 255.0
+
+
+def repair_input(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """What the inpainting generator sees: RGB with the hole blanked, then the mask."""
+    hole = (mask > 0).astype(np.float32)[None]
+    rgb = to_chw(image) if image.dtype == np.uint8 else image
+    return np.concatenate([rgb * (1.0 - hole), hole], axis=0)
+
+
+class RepairPairs:
+    def __init__(self, pool: ImagePool, crop: int, jitter: float) -> None:
+        self.pool, self.crop, self.jitter = pool, crop, jitter
+
+    def make_batch(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+        inputs, targets, masks = [], [], []
+        for _ in range(size):
+            patch = augment(rng, random_crop(rng, self.pool.sample(rng), self.crop), self.jitter)
+            mask = random_damage_mask(rng, self.crop, self.crop)
+            inputs.append(repair_input(patch, mask))
+            targets.append(to_chw(patch))
+            masks.append((mask > 0).astype(np.float32)[None])
+        return {"input": np.stack(inputs), "target": np.stack(targets), "mask": np.stack(masks)}
+
+
+class EnhancePairs:
+    def __init__(self, pool: ImagePool, crop: int, scale: int, jitter: float) -> None:
+        self.pool, self.scale, self.jitter = pool, scale, jitter
+        # The high-resolution crop must divide evenly into low-resolution pixels.
+        self.crop = max(scale * 8, crop - crop % (4 * scale))
+
+    def make_batch(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+        inputs, targets = [], []
+        for _ in range(size):
+            patch = augment(rng, random_crop(rng, self.pool.sample(rng), self.crop), self.jitter)
+            clean = patch.astype(np.float32) / 255.0
+            inputs.append(degrade(rng, clean, self.scale).transpose(2, 0, 1))
+            targets.append(clean.transpose(2, 0, 1))
+        return {
+            "input": np.ascontiguousarray(np.stack(inputs)),
+            "target": np.ascontiguousarray(np.stack(targets)),
+        }
+
+
+class StylePairs:
+    """Unpaired: content crops (to restyle) and crops of the style examples."""
+
+    def __init__(self, content: ImagePool, style: ImagePool, crop: int, jitter: float) -> None:
+        self.content, self.style, self.crop, self.jitter = content, style, crop, jitter
+
+    def make_batch(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+        contents, styles = [], []
+        for _ in range(size):
+            contents.append(
+                to_chw(
+                    augment(rng, random_crop(rng, self.content.sample(rng), self.crop), self.jitter)
+                )
+            )
+            # Style crops keep their colours: colour is part of a style.
+            styles.append(
+                to_chw(augment(rng, random_crop(rng, self.style.sample(rng), self.crop), 0))
+            )
+        return {"input": np.stack(contents), "style": np.stack(styles)}

@@ -1,0 +1,384 @@
+"""The training loop, as a generator of progress events.
+
+``train(config)`` yields :mod:`sdstudio.training.events` values (one ``StepDone`` per
+step) and returns the exported model's path. Whoever drives it may stop between yields:
+closing the generator (cancel) writes a checkpoint first, so ``train(config,
+resume=True)`` continues where it stopped; a killed process resumes from the last
+periodic checkpoint.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sdstudio.errors import TrainingDataError, UserFacingError
+from sdstudio.training import checkpoints, distributed
+from sdstudio.training.config import TrainingConfig, run_dir_for
+from sdstudio.training.datasets import ImagePool, decode_image, scan_folder, split_validation
+from sdstudio.training.events import (
+    CheckpointSaved,
+    GuardTriggered,
+    RunFinished,
+    RunStarted,
+    SampleGridSaved,
+    StepDone,
+    TrainingEvent,
+    Validated,
+)
+from sdstudio.training.losses import PatchNCE
+from sdstudio.training.model_setup import (
+    ExponentialMovingAverage,
+    build_discriminator,
+    build_generator,
+    export_model,
+    resolve_device,
+    unique_model_path,
+)
+from sdstudio.training.pairs import EnhancePairs, RepairPairs, StylePairs
+from sdstudio.training.stability_guard import Problem, StabilityGuard
+from sdstudio.training.steps import Networks, TaskStep
+from sdstudio.training.validation import Validator, save_png
+
+CONFIG_NAME = "config.json"
+GRID_NAME = "samples.png"
+HISTORY_LIMIT = 4000
+
+
+def load_run_config(name: str) -> TrainingConfig:
+    path = run_dir_for(name) / CONFIG_NAME
+    if not path.exists():
+        raise UserFacingError(f"There is no training run named {name!r} to resume.")
+    return TrainingConfig.from_json(path.read_text(encoding="utf-8"))
+
+
+class TrainingRun:
+    """Builds everything a run needs; ``events()`` drives it."""
+
+    def __init__(self, config: TrainingConfig, *, resume: bool = False) -> None:
+        self.config = config
+        self.run_dir = run_dir_for(config.name)
+        self.device = distributed.device_for_rank(resolve_device(config.device))
+        self.context = distributed.init_distributed(self.device)
+        if resume and not checkpoints.has_checkpoint(self.run_dir):
+            raise UserFacingError(f"The run {config.name!r} has no checkpoint to resume from.")
+        if not resume and checkpoints.has_checkpoint(self.run_dir):
+            raise UserFacingError(
+                f"A training run named {config.name!r} already exists in {self.run_dir}. "
+                "Resume it (--resume, optionally with more --steps) or choose another name."
+            )
+        self._load_data()
+        torch.manual_seed(config.seed + self.context.rank)
+        self.rng = np.random.default_rng([config.seed, self.context.rank])
+        generator, self.architecture, self.hyperparameters, self.base = build_generator(config)
+        self.nets = self._networks(generator.to(self.device))
+        self.ema = ExponentialMovingAverage(
+            self.nets.generator, self.architecture, self.hyperparameters, config.ema_decay
+        )
+        self.guard = StabilityGuard(
+            loss_factor=config.guard_loss_factor,
+            d_win_steps=config.guard_d_win_steps,
+            collapse_std=config.guard_collapse_std,
+            collapse_steps=config.guard_collapse_steps,
+            lr_factor=config.guard_lr_factor,
+            max_failures=config.guard_max_failures,
+        )
+        self.step_runner = TaskStep(config, self.device, self.context)
+        self.step = 0
+        self.lr_scale = 1.0
+        self.loss_history: list[tuple[int, float, float]] = []
+        self.scores: dict = {}
+        self.model_path: str | None = None
+        if resume:
+            self._restore(checkpoints.load_checkpoint(self.run_dir))
+        else:
+            distributed.broadcast_parameters(
+                self.context, self.nets.generator, self.nets.discriminator
+            )
+            self.ema.shadow.load_state_dict(self.nets.generator.state_dict())
+        self.validator = self._validator() if self.context.is_main else None
+        if self.context.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            checkpoints.remove_temporaries(self.run_dir)
+            (self.run_dir / CONFIG_NAME).write_text(config.to_json(), encoding="utf-8")
+        if self.validator is not None and self.validator.targets and "base" not in self.scores:
+            self._score_start()
+        self._good_state = self._state_tensors()  # rollback target until the first checkpoint
+        self._good_step = self.step
+
+    # ----- setup -----
+    def _load_data(self) -> None:
+        c = self.config
+        report = scan_folder(c.data_dir, c.crop)
+        report.raise_if_unusable("photo" if c.task != "style" else "content photo")
+        self.report = report
+        train_paths, self.val_paths = split_validation(report.images, c.val_count, c.seed)
+        self.image_count = len(report.images)
+        pool = ImagePool(train_paths, c.max_side)
+        if c.task == "repair":
+            self.pairs = RepairPairs(pool, c.crop, c.color_jitter)
+        elif c.task == "enhance":
+            self.pairs = EnhancePairs(
+                pool, c.crop, c.network_hyperparameters()["scale"], c.color_jitter
+            )
+        else:
+            if not c.style_data_dir:
+                raise TrainingDataError("Style training needs a folder of style examples.")
+            style_report = scan_folder(c.style_data_dir, c.crop)
+            style_report.raise_if_unusable("style example")
+            self.style_paths = style_report.images
+            self.report.unreadable += style_report.unreadable
+            self.pairs = StylePairs(
+                pool, ImagePool(style_report.images, c.max_side), c.crop, c.color_jitter
+            )
+
+    def _networks(self, generator: torch.nn.Module) -> Networks:
+        c = self.config
+        discriminator = build_discriminator(c).to(self.device)
+        opt_g = torch.optim.Adam(generator.parameters(), lr=c.lr_g, betas=c.betas)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=c.lr_d, betas=c.betas)
+        nce = opt_nce = None
+        if c.task == "style" and c.nce_weight > 0:
+            sample = torch.from_numpy(self.pairs.make_batch(np.random.default_rng(0), 1)["input"])
+            nce = PatchNCE(
+                generator,
+                sample.to(self.device),
+                patches=c.nce_patches,
+                temperature=c.nce_temperature,
+            )
+            opt_nce = torch.optim.Adam(nce.heads.parameters(), lr=c.lr_g, betas=c.betas)
+        return Networks(generator, discriminator, opt_g, opt_d, nce, opt_nce)
+
+    def _validator(self) -> Validator:
+        c = self.config
+        images = [decode_image(path) for path in self.val_paths]
+        styles = [decode_image(path) for path in getattr(self, "style_paths", [])[:4]]
+        scale = self.hyperparameters.get("scale", c.scale)
+        return Validator(c.task, images, c.val_size, scale, c.seed, styles)
+
+    # ----- state -----
+    def _modules(self) -> dict[str, torch.nn.Module | torch.optim.Optimizer]:
+        modules = {
+            "generator": self.nets.generator,
+            "discriminator": self.nets.discriminator,
+            "ema": self.ema.shadow,
+            "opt_g": self.nets.opt_g,
+            "opt_d": self.nets.opt_d,
+        }
+        if self.nets.nce is not None:
+            modules["nce_heads"] = self.nets.nce.heads
+            modules["opt_nce"] = self.nets.opt_nce
+        return modules
+
+    def _state_tensors(self) -> dict:
+        state = {
+            name: copy.deepcopy(module.state_dict()) for name, module in self._modules().items()
+        }
+        state["torch_rng"] = torch.get_rng_state()
+        return state
+
+    def _meta(self) -> dict:
+        return {
+            "step": self.step,
+            "lr_scale": self.lr_scale,
+            "ema_updates": self.ema.updates,
+            "numpy_rng": self.rng.bit_generator.state,
+            "guard": self.guard.state(),
+            "loss_history": self.loss_history[-HISTORY_LIMIT:],
+            "scores": self.scores,
+            "model_path": self.model_path,
+        }
+
+    def _load_tensors(self, tensors: dict) -> None:
+        for name, module in self._modules().items():
+            module.load_state_dict(tensors[name])
+        torch.set_rng_state(tensors["torch_rng"])
+
+    def _restore(self, loaded: tuple[dict, dict] | None) -> None:
+        if loaded is None:
+            raise UserFacingError(f"No checkpoint was found in {self.run_dir}.")
+        tensors, meta = loaded
+        self._load_tensors(tensors)
+        self.step = int(meta["step"])
+        self.lr_scale = float(meta["lr_scale"])
+        self.ema.updates = int(meta["ema_updates"])
+        self.rng.bit_generator.state = meta["numpy_rng"]
+        self.guard.load_state(meta["guard"])
+        self.loss_history = [tuple(entry) for entry in meta.get("loss_history", [])]
+        self.scores = meta.get("scores", {})
+        self.model_path = meta.get("model_path")
+        self._apply_lr()
+
+    def _apply_lr(self) -> None:
+        for optimizer, base in (
+            (self.nets.opt_g, self.config.lr_g),
+            (self.nets.opt_d, self.config.lr_d),
+            (self.nets.opt_nce, self.config.lr_g),
+        ):
+            if optimizer is not None:
+                for group in optimizer.param_groups:
+                    group["lr"] = base * self.lr_scale
+
+    def save_checkpoint(self) -> Path:
+        self._good_state = self._state_tensors()
+        self._good_step = self.step
+        path = checkpoints.checkpoint_path(self.run_dir)
+        if self.context.is_main:
+            path = checkpoints.save_checkpoint(self.run_dir, self._good_state, self._meta())
+        return path
+
+    # ----- validation -----
+    @torch.no_grad()
+    def _run_network(self, network: torch.nn.Module, inputs: np.ndarray) -> np.ndarray:
+        return network(torch.from_numpy(inputs).to(self.device)).float().clamp(0, 1).cpu().numpy()
+
+    def _score_start(self) -> None:
+        """Scores of the starting point (the base model, or the untrained network)."""
+        generator = self.nets.generator.eval()
+        try:
+            self.scores["base"] = self.validator.score(lambda x: self._run_network(generator, x))[0]
+        finally:
+            generator.train()
+        if self.config.task != "style":  # a style has no classical counterpart to score
+            self.scores["classical"] = self.validator.classical
+
+    def validate(self) -> tuple[dict, Path | None]:
+        if self.validator is None or not self.validator.targets:
+            return {}, None
+        model_scores, outputs = self.validator.score(
+            lambda x: self._run_network(self.ema.shadow, x)
+        )
+        self.scores["model"] = model_scores
+        self.scores["step"] = self.step
+        grid = save_png(self.run_dir / GRID_NAME, self.validator.grid(outputs))
+        return dict(self.scores), grid
+
+    # ----- the loop -----
+    def events(self) -> Generator[TrainingEvent, None, str]:
+        c = self.config
+        total = c.steps
+        yield RunStarted(
+            total_steps=total,
+            start_step=self.step,
+            image_count=self.image_count,
+            device=str(self.device),
+            run_dir=str(self.run_dir),
+            skipped_files=tuple(f"{p.name}: {why}" for p, why in self.report.unreadable),
+            notes=tuple(self.report.warnings()),
+        )
+        if self.step == 0 and self.context.is_main:
+            yield CheckpointSaved(0, str(self.save_checkpoint()))
+        started, done_at_start = time.monotonic(), self.step
+        try:
+            while self.step < total:
+                batch = {
+                    key: torch.from_numpy(value).to(self.device)
+                    for key, value in self.pairs.make_batch(self.rng, c.batch_size).items()
+                }
+                stats = self.step_runner.run(self.nets, batch, self.step)
+                problem = self.guard.check(stats)
+                if distributed.any_rank(self.context, problem is not None, self.device):
+                    yield self._roll_back(problem)
+                    continue
+                self.ema.update(self.nets.generator)
+                self.step += 1
+                g_loss, d_loss = stats.losses["g_total"], stats.losses.get("d_total", 0.0)
+                self.loss_history.append((self.step, g_loss, d_loss))
+                elapsed = time.monotonic() - started
+                per_step = elapsed / max(1, self.step - done_at_start)
+                yield StepDone(
+                    step=self.step,
+                    total_steps=total,
+                    losses=stats.losses,
+                    images_per_second=c.batch_size * self.context.world_size / max(per_step, 1e-9),
+                    eta_seconds=per_step * (total - self.step),
+                    learning_rate=c.lr_g * self.lr_scale,
+                )
+                if self.step % c.checkpoint_every == 0 and self.step < total:
+                    yield CheckpointSaved(self.step, str(self.save_checkpoint()))
+                if self.context.is_main and (self.step == 1 or self.step % c.validate_every == 0):
+                    scores, grid = self.validate()
+                    if grid is not None:
+                        yield SampleGridSaved(self.step, str(grid))
+                        yield Validated(self.step, scores)
+        except GeneratorExit:
+            # Cancelled: keep everything learnt so far for --resume.
+            self.save_checkpoint()
+            raise
+        return (yield from self._finish())
+
+    def _roll_back(self, problem: Problem | None) -> GuardTriggered:
+        """Back to the last good state with a lower learning rate (every rank together)."""
+        problem = problem or Problem("non_finite", "reported by another training process")
+        failed_at = self.step
+        self._load_tensors(self._good_state)
+        self.step = self._good_step
+        self.lr_scale *= self.config.guard_lr_factor
+        self._apply_lr()
+        new_lr = self.config.lr_g * self.lr_scale
+        self.guard.record(failed_at, problem, self._good_step, new_lr)
+        return GuardTriggered(
+            step=failed_at,
+            kind=problem.kind,
+            message=problem.message,
+            rolled_back_to=self._good_step,
+            new_learning_rate=new_lr,
+            failures=self.guard.failures,
+        )
+
+    def _finish(self) -> Generator[TrainingEvent, None, str]:
+        distributed.check_in_sync(self.context, self.nets.generator, self.device)
+        self.save_checkpoint()
+        path = ""
+        if self.context.is_main:
+            if self.scores.get("step") != self.step:
+                scores, grid = self.validate()
+                if grid is not None:
+                    yield SampleGridSaved(self.step, str(grid))
+                    yield Validated(self.step, scores)
+            target = unique_model_path(self.config.name, self.model_path)
+            self.model_path = str(target)
+            self.save_checkpoint()  # remembers the export path for a longer resumed run
+            info = export_model(
+                target,
+                copy.deepcopy(self.ema.shadow),
+                self.config,
+                self.architecture,
+                self.hyperparameters,
+                self.base,
+                steps=self.step,
+                image_count=self.image_count,
+                scores=self.scores,
+                processes=self.context.world_size,
+            )
+            path = str(info.path)
+            (self.run_dir / "guard_events.json").write_text(
+                json.dumps(self.guard.history, indent=1), encoding="utf-8"
+            )
+            yield RunFinished(self.step, path, dict(self.scores))
+        distributed.barrier(self.context)
+        return path
+
+
+def train(
+    config: TrainingConfig, *, resume: bool = False, steps: int | None = None
+) -> Generator[TrainingEvent, None, str]:
+    """Runs (or resumes) a training run; yields events, returns the model file's path.
+
+    On resume the saved configuration is used; ``steps`` may extend it.
+    """
+    if resume:
+        config = load_run_config(config.name)
+    if steps is not None:
+        config.steps = max(int(steps), 1)
+    run = TrainingRun(config, resume=resume)
+    try:
+        return (yield from run.events())
+    finally:
+        distributed.shutdown(run.context)

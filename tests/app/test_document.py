@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sdstudio.app.document import Document
+from sdstudio.errors import MaskError
+from sdstudio.imaging.image_io import LoadedImage
+from tests.app.conftest import make_photo
+
+
+@pytest.fixture
+def document(qapp):
+    doc = Document()
+    doc.open_loaded(LoadedImage(pixels=make_photo(64, 48), path=Path("/photos/cat.jpg")))
+    return doc
+
+
+def test_open_loaded_sets_image_original_and_an_empty_mask(qtbot):
+    doc = Document()
+    pixels = make_photo(64, 48)
+    with qtbot.waitSignals([doc.document_replaced, doc.path_changed]):
+        doc.open_loaded(LoadedImage(pixels=pixels, path=Path("/photos/cat.jpg")))
+    assert doc.has_image() and np.array_equal(doc.image, pixels)
+    assert np.array_equal(doc.original, pixels)
+    assert doc.mask.shape == (48, 64) and doc.mask_is_empty()
+    assert doc.path == Path("/photos/cat.jpg") and not doc.is_modified()
+    assert doc.undo_stack.count() == 0
+
+
+def test_set_mask_is_one_undo_step(document, qtbot):
+    mask = np.zeros((48, 64), np.uint8)
+    mask[10:20, 5:15] = 255
+    with qtbot.waitSignal(document.modified_changed, check_params_cb=lambda m: m is True):
+        document.set_mask(mask)
+    assert np.array_equal(document.mask, mask)
+    document.undo_stack.undo()
+    assert document.mask_is_empty() and not document.is_modified()
+    document.undo_stack.redo()
+    assert np.array_equal(document.mask, mask)
+
+
+def test_set_mask_of_the_wrong_size_is_refused(document):
+    with pytest.raises(MaskError, match="64x48"):
+        document.set_mask(np.zeros((10, 10), np.uint8))
+
+
+def test_clear_and_invert_mask_undo(document):
+    mask_array = document.mask  # views of this buffer (the canvas's QImage) must stay valid
+    mask = np.zeros((48, 64), np.uint8)
+    mask[0:5] = 200
+    document.set_mask(mask)
+    document.invert_mask()
+    assert document.mask[0, 0] == 55 and document.mask[30, 30] == 255
+    document.undo_stack.undo()
+    assert np.array_equal(document.mask, mask)
+    document.clear_mask()
+    assert document.mask_is_empty()
+    assert document.undo_stack.count() == 2  # set, clear (the undone invert was dropped)
+    document.undo_stack.undo()
+    assert np.array_equal(document.mask, mask)
+    assert document.mask is mask_array
+
+
+def test_apply_result_same_size_is_one_step_and_undo_restores(document, qtbot):
+    before = document.image.copy()
+    result = before.copy()
+    result[5:10, 20:30] = 0
+    with qtbot.waitSignal(document.image_changed) as blocker:
+        document.apply_result("Repair", result, {"task": "repair", "method": "telea"})
+    rect = blocker.args[0]
+    assert (rect.x(), rect.y(), rect.width(), rect.height()) == (20, 5, 10, 5)
+    assert np.array_equal(document.image, result)
+    assert document.history_params() == [{"title": "Repair", "task": "repair", "method": "telea"}]
+    document.undo_stack.undo()
+    assert np.array_equal(document.image, before)
+    assert document.history_params() == []
+    assert np.array_equal(document.original, before)
+
+
+def test_apply_result_of_a_new_size_clears_mask_and_undo_restores_it(document, qtbot):
+    mask = np.zeros((48, 64), np.uint8)
+    mask[1:3, 1:3] = 255
+    document.set_mask(mask)
+    bigger = np.repeat(np.repeat(document.image, 2, axis=0), 2, axis=1)
+    with qtbot.waitSignal(document.document_replaced):
+        document.apply_result("Enhance x2", bigger, {"task": "enhance", "scale": 2})
+    assert document.image.shape == (96, 128, 3) and document.mask.shape == (96, 128)
+    assert document.mask_is_empty()
+    with qtbot.waitSignal(document.document_replaced):
+        document.undo_stack.undo()
+    assert document.image.shape == (48, 64, 3) and np.array_equal(document.mask, mask)
+
+
+def test_alpha_is_kept(qapp):
+    doc = Document()
+    rgba = np.dstack([make_photo(20, 10), np.full((10, 20), 77, np.uint8)])
+    doc.open_loaded(LoadedImage(pixels=rgba, path=Path("a.png")))
+    assert doc.image.shape == (10, 20, 4) and doc.image[0, 0, 3] == 77

@@ -1,0 +1,156 @@
+"""The training wizard, driven as a person would: menu, clicks, a real (tiny) training run."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QWizard
+
+from sdstudio.app.training_wizard import install_training_menu, resumable_runs
+from sdstudio.app.training_wizard.wizard import FINISH_PAGE, LIVE_PAGE, TASK_PAGE
+from sdstudio.training import events as ev
+from sdstudio.training.checkpoints import has_checkpoint
+from sdstudio.training.config import run_dir_for
+from tests.training.conftest import TINY_DISCRIMINATOR, TINY_NETWORKS, write_photos
+
+TRAINING_TIMEOUT_MS = 120_000
+
+
+def _tiny(task: str, steps: int) -> dict:
+    return {
+        "hyperparameters": dict(TINY_NETWORKS[task]),
+        "discriminator_hyperparameters": dict(TINY_DISCRIMINATOR),
+        "steps": steps,
+        "batch_size": 2,
+        "crop": 32,
+        "val_count": 1,
+        "val_size": 32,
+        "max_side": 96,
+        "checkpoint_every": 2,
+        "validate_every": 2,
+    }
+
+
+def _menu(window):
+    return getattr(window, "training_menu", None) or install_training_menu(window)
+
+
+def _click(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def _open_wizard(window, qtbot, task: str, folder, steps: int):
+    menu = _menu(window)
+    assert menu.new_action in window.train_menu.actions()
+    menu.new_action.trigger()
+    wizard = menu.wizard
+    wizard.config_overrides = _tiny(task, steps)  # the quick preset, shrunk for the test
+    wizard.process_threads = 1
+    qtbot.waitExposed(wizard)
+    assert wizard.currentId() == TASK_PAGE
+    radio = wizard.task_page.buttons[task]
+    # A radio button reacts on its indicator and label, not on empty space to the right.
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    assert wizard.task_page.selected_task() == task
+    _click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    qtbot.keyClicks(wizard.data_page.photos.path_edit, str(folder))
+    qtbot.waitUntil(wizard.data_page.isComplete, timeout=15_000)
+    return wizard
+
+
+def test_wizard_trains_a_model_that_appears_selected_in_the_panel(window, qtbot, tmp_path):
+    photos = tmp_path / "garden"
+    write_photos(photos, 5)
+    wizard = _open_wizard(window, qtbot, "repair", photos, steps=4)
+    assert wizard.data_page.photos.thumbnails.count() == 5
+    assert "Only 5 usable image(s)" in wizard.data_page.photos.warnings.text()
+    _click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+
+    settings = wizard.settings_page
+    assert settings.base_combo.currentData() is None  # no repair model yet: from scratch
+    assert (
+        settings.preset_combo.currentData() == "quick"
+        and "about" in settings.preset_combo.currentText()
+    )
+    settings.device_combo.setCurrentIndex(settings.device_combo.findData("cpu"))
+    settings.name_edit.clear()
+    qtbot.keyClicks(settings.name_edit, "Garden repair")
+    _click(qtbot, wizard.button(QWizard.WizardButton.CommitButton))
+    assert wizard.currentId() == LIVE_PAGE
+
+    live = wizard.live_page
+    qtbot.waitUntil(live.isComplete, timeout=TRAINING_TIMEOUT_MS)
+    assert live.progress.value() == live.progress.maximum() == 4
+    assert live.plot.points["g_total"] and live.samples.pixmap() is not None
+    assert "left" in live.eta.text()
+    model_id = "Garden-repair"
+    assert window.task_panels.repair.method_combo.findData(model_id) >= 0  # listed at once
+
+    _click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    assert wizard.currentId() == FINISH_PAGE
+    finish = wizard.finish_page
+    assert finish.table.rowCount() == 2 and finish.table.item(0, 2).text() != "–"
+    finish.name_edit.clear()
+    qtbot.keyClicks(finish.name_edit, "Roses")
+    _click(qtbot, finish.use_button)
+    combo = window.task_panels.repair.method_combo
+    assert combo.currentData() == model_id and combo.currentText() == "Roses"
+    assert window.panel_tabs.currentWidget() is window.task_panels.repair
+    _click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
+    assert not wizard.isVisible()
+
+
+def test_data_page_refuses_a_folder_without_photos(window, qtbot, tmp_path):
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "list.txt").write_text("nothing to see")
+    menu = _menu(window)
+    menu.new_action.trigger()
+    wizard = menu.wizard
+    _click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    qtbot.keyClicks(wizard.data_page.photos.path_edit, str(tmp_path / "junk"))
+    qtbot.waitUntil(
+        lambda: "no usable image" in wizard.data_page.photos.warnings.text(), timeout=10_000
+    )
+    assert not wizard.data_page.isComplete()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    wizard.reject()
+
+
+@pytest.mark.slow
+def test_closing_the_app_while_training_asks_and_leaves_a_resumable_run(
+    window, qtbot, tmp_path, monkeypatch
+):
+    photos = tmp_path / "photos"
+    write_photos(photos, 4)
+    wizard = _open_wizard(window, qtbot, "enhance", photos, steps=100_000)
+    _click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    name = wizard.settings_page.name_edit.text()
+    _click(qtbot, wizard.button(QWizard.WizardButton.CommitButton))
+    live = wizard.live_page
+    qtbot.waitUntil(lambda: live.progress.value() >= 3, timeout=TRAINING_TIMEOUT_MS)
+
+    asked = []
+    monkeypatch.setattr(type(wizard), "ask_stop_training", lambda self: asked.append(1) or False)
+    window.close()
+    assert asked and window.isVisible() and live.running()  # "keep training" keeps the app
+
+    monkeypatch.setattr(type(wizard), "ask_stop_training", lambda self: True)
+    window.close()
+    assert not window.isVisible() and live.stopped
+    assert has_checkpoint(run_dir_for(name)) and name in resumable_runs()
+
+    menu = _menu(window)
+    monkeypatch.setattr(type(menu), "ask_run_to_resume", lambda self, names: name)
+    menu.resume_action.trigger()
+    resumed = menu.wizard
+    assert resumed is not wizard and resumed.currentId() == LIVE_PAGE
+    started = []
+    original = resumed.live_page.handle
+    resumed.live_page.handle = lambda event: (started.append(event), original(event))
+    qtbot.waitUntil(
+        lambda: any(isinstance(e, ev.StepDone) for e in started), timeout=TRAINING_TIMEOUT_MS
+    )
+    first = next(e for e in started if isinstance(e, ev.RunStarted))
+    assert first.start_step >= 3
+    resumed.reject()  # asks (patched: yes), stops with a checkpoint
+    assert not resumed.live_page.running()

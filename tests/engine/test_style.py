@@ -1,0 +1,173 @@
+"""Style presets: every preset restyles, strength and mask blend, tiles leave no seams."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sdstudio.engine.style import STYLE_PRESETS, run_style, style_names_and_descriptions
+from sdstudio.errors import MaskError, UnknownNameError, UserFacingError
+from sdstudio.jobs import JobResult, Progress, StyleJob
+
+
+def photo_like(height: int = 48, width: int = 64, channels: int = 3, seed: int = 0) -> np.ndarray:
+    """A small image with edges, gradients and texture, so every filter has work to do."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    image = np.zeros((height, width, 3), np.float32)
+    image[..., 0] = 40 + 180 * x / width
+    image[..., 1] = 60 + 150 * y / height
+    image[..., 2] = 120 + 80 * np.sin(x / 5.0)
+    image[(x - width / 2) ** 2 + (y - height / 2) ** 2 < (height / 4) ** 2] = (230, 200, 40)
+    image += rng.normal(0, 6, image.shape)
+    pixels = np.clip(image, 0, 255).astype(np.uint8)
+    if channels == 4:
+        alpha = np.tile(np.linspace(0, 255, width, dtype=np.uint8), (height, 1))
+        pixels = np.concatenate([pixels, alpha[..., None]], axis=2)
+    return pixels
+
+
+def run_to_end(job: StyleJob) -> tuple[JobResult, list[Progress]]:
+    generator = run_style(job)
+    progress: list[Progress] = []
+    while True:
+        try:
+            progress.append(next(generator))
+        except StopIteration as stop:
+            return stop.value, progress
+
+
+def test_at_least_eight_presets_with_names_and_descriptions():
+    presets = style_names_and_descriptions()
+    assert len(presets) >= 8
+    ids = [preset.id for preset in presets]
+    for required in ("oil_painting", "watercolour", "pencil_sketch", "pencil_colour", "cartoon"):
+        assert required in ids
+    for preset_id, name, description in presets:
+        assert preset_id in STYLE_PRESETS and name and len(description) > 20
+
+
+def test_listing_presets_does_not_import_torch():
+    code = (
+        "import sys; from sdstudio.engine.style import style_names_and_descriptions as s; "
+        "assert len(s()) >= 8; print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("preset", list(STYLE_PRESETS))
+def test_each_preset_changes_the_image_and_keeps_alpha(preset):
+    image = photo_like(channels=4)
+    result, progress = run_to_end(StyleJob(image=image, preset=preset, device="cpu"))
+    assert result.image.shape == image.shape and result.image.dtype == np.uint8
+    np.testing.assert_array_equal(result.image[..., 3], image[..., 3])
+    changed = np.abs(result.image[..., :3].astype(int) - image[..., :3]).mean()
+    assert changed > 8, f"{preset} barely changed the image ({changed:.1f} levels)"
+    assert progress and progress[-1].fraction == pytest.approx(1.0)
+    assert result.params["preset"] == preset and result.params["method"] == "filters"
+
+
+def test_same_seed_same_result_other_seed_other_texture():
+    image = photo_like()
+    first, _ = run_to_end(StyleJob(image=image, preset="watercolour", seed=3))
+    again, _ = run_to_end(StyleJob(image=image, preset="watercolour", seed=3))
+    other, _ = run_to_end(StyleJob(image=image, preset="watercolour", seed=4))
+    np.testing.assert_array_equal(first.image, again.image)
+    assert not np.array_equal(first.image, other.image)
+
+
+def test_strength_zero_is_the_original_and_half_lies_between():
+    image = photo_like()
+    zero, _ = run_to_end(StyleJob(image=image, preset="cartoon", strength=0.0))
+    np.testing.assert_array_equal(zero.image, image)
+    full, _ = run_to_end(StyleJob(image=image, preset="cartoon", strength=1.0))
+    half, _ = run_to_end(StyleJob(image=image, preset="cartoon", strength=0.5))
+    expected = (image.astype(np.float32) + full.image.astype(np.float32)) / 2
+    assert np.abs(half.image - expected).max() <= 1.0
+    assert np.abs(half.image.astype(int) - image).mean() > 2
+
+
+def test_mask_limits_the_effect_to_the_painted_area():
+    image = photo_like()
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[10:30, 20:50] = 255
+    mask[30:34, 20:50] = 100  # a soft edge: partly styled
+    result, _ = run_to_end(StyleJob(image=image, preset="pencil_sketch", mask=mask))
+    outside = mask == 0
+    np.testing.assert_array_equal(result.image[outside], image[outside])
+    assert np.abs(result.image[10:30, 20:50].astype(int) - image[10:30, 20:50]).mean() > 20
+    full, _ = run_to_end(StyleJob(image=image, preset="pencil_sketch"))
+    soft = (image[30:34, 20:50] * (155 / 255) + full.image[30:34, 20:50] * (100 / 255)).round()
+    assert np.abs(result.image[30:34, 20:50] - soft).max() <= 1
+
+
+def test_empty_mask_styles_everything_and_wrong_size_mask_is_refused():
+    image = photo_like()
+    empty = np.zeros(image.shape[:2], np.uint8)
+    with_empty, _ = run_to_end(StyleJob(image=image, preset="vintage_film", mask=empty))
+    without, _ = run_to_end(StyleJob(image=image, preset="vintage_film"))
+    np.testing.assert_array_equal(with_empty.image, without.image)
+    with pytest.raises(MaskError, match="same size"):
+        run_to_end(StyleJob(image=image, preset="vintage_film", mask=np.ones((5, 5), np.uint8)))
+
+
+def test_unknown_preset_lists_the_choices():
+    with pytest.raises(UnknownNameError) as error:
+        run_to_end(StyleJob(image=photo_like(), preset="van_gogh"))
+    assert "van_gogh" in str(error.value) and "oil_painting" in str(error.value)
+
+
+@pytest.mark.parametrize("strength", [-0.1, 1.5])
+def test_strength_outside_zero_to_one_is_refused(strength):
+    with pytest.raises(UserFacingError, match="between 0 and 1"):
+        run_to_end(StyleJob(image=photo_like(), preset="cartoon", strength=strength))
+
+
+@pytest.mark.parametrize("preset", list(STYLE_PRESETS))
+def test_tiles_join_without_seams(preset, monkeypatch):
+    """Styled in small tiles, the image equals the one styled in a single tile."""
+    from sdstudio.engine.style import run as style_run
+
+    image = photo_like(150, 170, seed=5)
+    whole, whole_progress = run_to_end(StyleJob(image=image, preset=preset, seed=1))
+    monkeypatch.setitem(style_run.TILE_SIZE, "cpu", 64)
+    tiled, tiled_progress = run_to_end(StyleJob(image=image, preset=preset, seed=1))
+    assert len(whole_progress) == 1 and len(tiled_progress) > 1
+    difference = np.abs(whole.image.astype(int) - tiled.image)
+    # Float sums start at other places in other tiles; a hard threshold (halftone dots)
+    # can turn that rounding into a few levels on a handful of pixels.
+    assert difference.max() <= 8 and (difference > 2).mean() < 1e-3
+
+
+def test_tiny_images_work():
+    for shape in ((1, 1, 3), (2, 7, 4), (9, 1, 3)):
+        image = np.full(shape, 128, np.uint8)
+        for preset in STYLE_PRESETS:
+            result, _ = run_to_end(StyleJob(image=image, preset=preset))
+            assert result.image.shape == shape
+
+
+def test_a_trained_style_network_backs_its_preset(isolated_user_data):
+    import torch
+
+    from sdstudio.engine.model_file import save_model
+    from sdstudio.engine.networks import StyleTransferNet
+    from sdstudio.paths import user_models_dir
+
+    torch.manual_seed(0)
+    hyper = {"channels": 4, "residual_blocks": 1}
+    save_model(
+        user_models_dir() / "tiny-oil.safetensors", StyleTransferNet(**hyper), task="style",
+        architecture="style_resnet", hyperparameters=hyper, name="Tiny oil", style="oil_painting",
+    )  # fmt: skip
+    image = photo_like()
+    result, _ = run_to_end(StyleJob(image=image, preset="oil_painting"))
+    assert result.params["method"] == "tiny-oil"
+    assert any("Tiny oil" in note for note in result.notes)
+    filters, _ = run_to_end(StyleJob(image=image, preset="cartoon"))
+    assert filters.params["method"] == "filters"
+    assert not np.array_equal(result.image, image)

@@ -1,0 +1,150 @@
+"""The model files shipped in ``models/``: each is offered by the catalog, describes itself
+completely, matches the recipe that reproduces it, and works through the real job."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sdstudio import paths
+from sdstudio.engine import catalog
+from sdstudio.engine.model_file import read_model_info
+from sdstudio.engine.runner import run_to_completion
+from sdstudio.jobs import EnhanceJob, RepairJob, StyleJob
+
+MODELS_DIR = paths.bundled_models_dir()
+SHIPPED = sorted(MODELS_DIR.glob("*.safetensors"))
+RECIPE_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "train_default_models.py"
+PROVENANCE_KEYS = (
+    "steps", "seed", "config", "date", "image_count", "validation", "command", "hardware",
+    "training_data",
+)  # fmt: skip
+
+
+def load_recipes() -> dict:
+    spec = importlib.util.spec_from_file_location("train_default_models", RECIPE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
+    return {recipe.file_name: recipe for recipe in module.RECIPES}
+
+
+def example_crop(size: int) -> np.ndarray:
+    """A real photo crop (the bundled example photo), ``size`` square."""
+    image = np.asarray(Image.open(paths.example_photo_path()).convert("RGB"))
+    top, left = (image.shape[0] - size) // 2, (image.shape[1] - size) // 2
+    return np.ascontiguousarray(image[top : top + size, left : left + size])
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 10 * math.log10(255.0**2 / max(mse, 1e-10))
+
+
+def test_default_enhance_models_are_shipped_and_chosen_by_auto():
+    by_scale = {}
+    for method in catalog.list_methods("enhance"):
+        if method.kind == "builtin" and method.source == "bundled models":
+            by_scale.setdefault(method.scale, method)
+    assert {2, 4} <= set(by_scale), "models/ must hold trained x2 and x4 enhance models"
+    for scale in (2, 4):
+        assert catalog.best_method("enhance", scale=scale).path == by_scale[scale].path
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_model_is_listed_with_complete_metadata(path: Path):
+    info = read_model_info(path)
+    assert info.size_bytes < 30_000_000
+    listed = [m for m in catalog.list_methods(info.task) if m.path == path]
+    assert len(listed) == 1 and listed[0].kind == "builtin"
+    assert listed[0].source == "bundled models"
+    assert not [p for p in catalog.model_problems() if p.path == path]
+    assert info.name and info.description and info.version
+    for key in PROVENANCE_KEYS:
+        assert str(info.provenance.get(key, "")).strip(), f"{path.name} lacks {key}"
+    config = json.loads(info.metadata["config"])
+    assert config["steps"] == int(info.metadata["steps"])
+    assert config["seed"] == int(info.metadata["seed"])
+    assert int(info.metadata["image_count"]) > 0
+    if info.task == "enhance":
+        assert info.scale == info.hyperparameters["scale"]
+    if info.task == "style":
+        assert info.style
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_model_matches_its_reproducing_recipe(path: Path):
+    recipes = load_recipes()
+    assert path.name in recipes, f"{path.name} has no recipe in scripts/train_default_models.py"
+    recipe = recipes[path.name]
+    info = read_model_info(path)
+    assert info.task == recipe.task
+    assert info.hyperparameters == recipe.hyperparameters
+    assert int(info.metadata["steps"]) == recipe.steps
+    config = json.loads(info.metadata["config"])
+    assert (config["batch_size"], config["crop"]) == (recipe.batch_size, recipe.crop)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_model_runs_through_the_real_job(path: Path):
+    info = read_model_info(path)
+    method = next(m for m in catalog.list_methods(info.task) if m.path == path)
+    if info.task == "enhance":
+        scale = info.scale
+        truth = example_crop(24 * scale)
+        small = np.asarray(
+            Image.fromarray(truth).resize((24, 24), Image.Resampling.BICUBIC)
+        )  # fmt: skip
+        alpha = np.full((24, 24, 1), 200, np.uint8)
+        result = run_to_completion(
+            EnhanceJob(image=np.concatenate([small, alpha], 2), scale=scale, model=method.id)
+        )
+        out = result.image
+        assert out.shape == (24 * scale, 24 * scale, 4)
+        assert (out[..., 3] == 200).all()
+        bicubic = np.asarray(
+            Image.fromarray(small).resize(truth.shape[1::-1], Image.Resampling.BICUBIC)
+        )
+        # A trained restorer is close to bicubic on a clean input, far from noise.
+        assert psnr(out[..., :3], truth) > psnr(bicubic, truth) - 3.0
+    elif info.task == "repair":
+        image = example_crop(64)
+        mask = np.zeros((64, 64), np.uint8)
+        mask[24:40, 20:44] = 255
+        out = run_to_completion(RepairJob(image=image, mask=mask, method=method.id)).image
+        assert out.shape == image.shape
+        assert (out[mask == 0] == image[mask == 0]).mean() > 0.8
+        assert psnr(out[mask > 0], image[mask > 0]) > 12.0
+    else:
+        image = example_crop(64)
+        out = run_to_completion(StyleJob(image=image, preset=info.style, strength=1.0)).image
+        assert out.shape == image.shape
+        assert not np.array_equal(out, image)
+
+
+def test_compact_sr_with_bicubic_base_and_zero_residual_is_bicubic_upscaling():
+    """The shipped enhance models add their residual to a bicubic base."""
+    import torch
+    from torch.nn import functional as F
+
+    from sdstudio.engine.networks import CompactSRNet
+
+    network = CompactSRNet(scale=2, features=4, convs=1, upsample="bicubic").eval()
+    with torch.no_grad():
+        network.body[-1].weight.zero_()
+        network.body[-1].bias.zero_()
+        x = torch.rand(1, 3, 9, 7)
+        expected = F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)
+        assert torch.allclose(network(x), expected)
+    with pytest.raises(ValueError):
+        CompactSRNet(upsample="area")
