@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO))
 
 DEFAULT_VAL = REPO.parent / "shared" / "photos" / "val"
 DEFAULT_GRID = REPO / "docs" / "quality" / "grid.jpg"
+GRID_PHOTO = "pypi-scikit-image__coffee"  # varied texture and edges; else the first photo
 REPAIR_BASELINE = "telea"
 ENHANCE_BASELINE = "bicubic"
 ENHANCE_CASES = {"x2": (2, False), "x4": (4, False), "x2 degraded": (2, True)}
@@ -217,7 +218,7 @@ def enhance_with(method: Method, small: np.ndarray, scale: int) -> np.ndarray:
 Scores = dict[tuple[str, str], list[tuple[float, float]]]  # (case, method) -> per photo
 
 
-def evaluate(photos, log, tasks: set[str]) -> tuple[Scores, Scores, dict]:
+def evaluate(photos, log, tasks: set[str], shown: str) -> tuple[Scores, Scores, dict]:
     repair_scores: Scores = defaultdict(list)
     enhance_scores: Scores = defaultdict(list)
     samples: dict = {}
@@ -225,6 +226,8 @@ def evaluate(photos, log, tasks: set[str]) -> tuple[Scores, Scores, dict]:
     e_methods = enhance_methods() if "enhance" in tasks else []
     log("repair: " + ", ".join(m.id for m in r_methods))
     log("enhance: " + ", ".join(f"{m.id}" for m in e_methods))
+    names = [name for name, _ in photos]
+    shown_index = names.index(shown) if shown in names else 0
     for index, (name, truth) in enumerate(photos):
         height, width = truth.shape[:2]
         for kind in MASK_KINDS:
@@ -233,7 +236,7 @@ def evaluate(photos, log, tasks: set[str]) -> tuple[Scores, Scores, dict]:
             for method in r_methods:
                 output = repair_with(method, truth, mask)
                 repair_scores[(kind, method.id)].append(psnr_ssim(output, truth, hole))
-                if index == 0:
+                if index == shown_index:
                     samples[("repair", kind, method.id)] = (output, mask)
         for case, (scale, degraded) in ENHANCE_CASES.items():
             small = degraded_down(truth, scale, index) if degraded else bicubic_down(truth, scale)
@@ -243,10 +246,10 @@ def evaluate(photos, log, tasks: set[str]) -> tuple[Scores, Scores, dict]:
                     continue
                 output = enhance_with(method, small, scale)
                 enhance_scores[(case, method.id)].append(psnr_ssim(output, truth, where))
-                if index == 0:
+                if index == shown_index:
                     samples[("enhance", case, method.id)] = (output, small)
         log(f"photo {index + 1}/{len(photos)} {name} done")
-    samples["truth"] = photos[0][1]
+    samples["truth"] = photos[shown_index][1]
     return repair_scores, enhance_scores, samples
 
 
@@ -419,6 +422,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grid", type=Path, default=DEFAULT_GRID, help="side-by-side image")
     parser.add_argument("--json", type=Path, help="write every score here")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed goals")
+    parser.add_argument(
+        "--grid-photo", default=GRID_PHOTO, help="photo (file stem) shown in the grid"
+    )
     parser.add_argument("--tasks", default="repair,enhance", help="which tasks to score")
     parser.add_argument(
         "--extra-models", type=Path, help="also evaluate the model files in this folder"
@@ -440,7 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     limit = 4 if args.quick and not args.limit else args.limit
     photos = load_photos(args.val, args.size, limit)
     started = time.perf_counter()
-    repair_scores, enhance_scores, samples = evaluate(photos, log, set(args.tasks.split(",")))
+    repair_scores, enhance_scores, samples = evaluate(
+        photos, log, set(args.tasks.split(",")), args.grid_photo
+    )
     print(f"## Quality on {len(photos)} validation photos (long side <= {args.size} px)")
     print(f"torch {torch.__version__}, CPU threads {torch.get_num_threads()}\n")
     print("Repair (PSNR / SSIM inside the mask):\n")

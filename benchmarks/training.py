@@ -93,7 +93,9 @@ def main() -> int:
 
     import torch
 
-    from sdstudio.training.config import estimate_seconds, format_duration
+    from sdstudio.training.config import estimate_seconds, format_duration, training_threads
+
+    torch.set_num_threads(training_threads())  # what the wizard's training process uses
 
     scratch = Path(tempfile.mkdtemp(prefix="sdstudio-bench-train-"))
     os.environ["SDSTUDIO_DATA_DIR"] = str(scratch / "data")  # keep benchmark models out

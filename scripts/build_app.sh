@@ -10,8 +10,9 @@
 #       # opens the frozen app with the example photo under Xvfb and saves the screen
 #       # (Debian: xvfb x11-utils bc imagemagick libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1)
 #
-# Needs PyInstaller in the venv: .venv/bin/pip install -e ".[build]". Which torch wheel
-# is installed decides the variant (CPU-only or CUDA); see docs/packaging.md.
+# Uses .venv (scripts/setup.sh makes it) and installs PyInstaller into it if missing.
+# Which torch wheel is installed decides the variant (CPU-only or CUDA); see
+# docs/packaging.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +34,8 @@ done
 
 if [ "$build" = 1 ]; then
     if ! "$PYTHON" -m PyInstaller --version >/dev/null 2>&1; then
-        echo "PyInstaller is missing: $PYTHON -m pip install -e '.[build]'" >&2
-        exit 1
+        echo "Installing PyInstaller (the project's 'build' extra) into $PYTHON's venv"
+        "$PYTHON" -m pip install -q -e ".[build]"
     fi
     "$PYTHON" - <<'PY'
 import torch
@@ -45,6 +46,9 @@ PY
     "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
         --distpath dist --workpath build build.spec
     elapsed=$(($(date +%s) - started))
+    # Files keep their mode when copied in; a model saved through mkstemp is 0600, which
+    # other accounts could not read in a system-wide install (/opt).
+    chmod -R a+rX "$APP_DIR"
     size=$(du -sh "$APP_DIR" | cut -f1)
     echo "Built $APP_DIR in ${elapsed} s; folder size ${size}"
 fi
@@ -92,7 +96,7 @@ if [ -n "$screenshot" ]; then
         kill "$app_pid" "$xvfb_pid" 2>/dev/null || true
         exit 1
     fi
-    echo "Window mapped $(echo "$(date +%s.%N) - $started" | bc | cut -c1-4) s after start"
+    printf 'Window mapped %.1f s after start\n' "$(echo "$(date +%s.%N) - $started" | bc)"
     # Let the canvas load and paint the photo before the shot.
     sleep "${SCREENSHOT_WAIT_S:-5}"
     mkdir -p "$(dirname "$screenshot")"

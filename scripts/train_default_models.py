@@ -157,7 +157,7 @@ RECIPES = [
         ),
         task="enhance",
         hyperparameters={"scale": 2, "features": 32, "convs": 6, "upsample": "bicubic"},
-        steps=1500,
+        steps=4000,
         batch_size=16,
         crop=96,
         config=FIDELITY,
@@ -174,7 +174,7 @@ RECIPES = [
         ),
         task="enhance",
         hyperparameters={"scale": 4, "features": 32, "convs": 6, "upsample": "bicubic"},
-        steps=1500,
+        steps=3000,
         batch_size=16,
         crop=128,
         config=FIDELITY,
@@ -301,7 +301,7 @@ def ship(recipe: Recipe, exported: Path, out_dir: Path, command: str) -> Path:
             "training_data": "photos/train (333 photos; see models/README.md for sources)",
         }
     )
-    return save_model(
+    shipped = save_model(
         out_dir / recipe.file_name,
         load_network(info),
         task=info.task,
@@ -314,6 +314,8 @@ def ship(recipe: Recipe, exported: Path, out_dir: Path, command: str) -> Path:
         style=info.style,
         extra_metadata=extra,
     ).path
+    shipped.chmod(0o644)  # a temp file's 0600 would make a shipped file private
+    return shipped
 
 
 def main(argv: list[str] | None = None) -> int:

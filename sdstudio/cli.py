@@ -89,7 +89,9 @@ def build_parser(include_train: bool = True) -> argparse.ArgumentParser:
 
     style = commands.add_parser("style", help="turn a photo into a painting or drawing")
     _add_job_io(style, mask="optional")
-    style.add_argument("--style", required=True, metavar="NAME", help="preset id (see 'models')")
+    from sdstudio.engine.style.presets_info import STYLE_PRESETS
+
+    style.add_argument("--style", required=True, metavar="NAME", help=", ".join(STYLE_PRESETS))
     style.add_argument("--strength", type=unit_interval, default=1.0, help="0..1 (default 1)")
     style.add_argument("--seed", type=int, default=0)
 

@@ -20,13 +20,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "build.spec"
 
 
+ANALYSED_BINARIES = [
+    ("libQt6Gui.so.6", "/venv/PySide6/Qt/lib/libQt6Gui.so.6", "BINARY"),
+    ("PySide6/Qt/plugins/platforms/libqxcb.so", "/venv/qxcb.so", "BINARY"),
+    ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "/venv/qgtk3.so", "BINARY"),
+    ("libcairo.so.2", "/usr/lib/libcairo.so.2", "BINARY"),
+    ("libpango-1.0.so.0", "/usr/lib/libpango-1.0.so.0", "BINARY"),
+]
+
+
 class _Recorder:
     def __init__(self, kind: str, calls: list, *args, **kwargs) -> None:
         calls.append((kind, args, kwargs))
         self.args = args
         self.kwargs = kwargs
-        # What later build steps read from an Analysis.
-        self.pure, self.scripts, self.binaries = [], [], []
+        # What later build steps read from an Analysis; binaries as PyInstaller's binary
+        # dependency analysis would add them, so the spec's filtering can be checked.
+        self.pure, self.scripts = [], []
+        self.binaries = [(Path(src).name, src, "BINARY") for src, _ in kwargs.get("binaries", [])]
+        self.binaries += ANALYSED_BINARIES
         self.datas = kwargs.get("datas", [])
 
 
@@ -122,6 +134,12 @@ def test_native_libraries_loaded_by_path_are_bundled(spec, package, library):
         dest == package and Path(src).name.startswith(library) and Path(src).is_file()
         for src, dest in binaries
     ), binaries
+
+
+def test_gtk_theme_plugin_and_its_system_libraries_stay_out(spec):
+    collected = {Path(entry[0]).name for entry in spec["COLLECT"].args[1]}
+    assert {"libQt6Gui.so.6", "libqxcb.so"} <= collected
+    assert not collected & {"libqgtk3.so", "libcairo.so.2", "libpango-1.0.so.0"}
 
 
 def test_every_app_module_is_a_hidden_import(spec):

@@ -72,7 +72,7 @@ def test_real_command_repairs_a_folder_with_a_progress_bar(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "3/3 c.png" in done.stderr and "3 of 3 images written" in done.stderr
-    for name, original in originals.items():
+    for name in originals:
         with Image.open(tmp_path / "fixed" / name) as out:
             assert out.size == (64, 48)
     repaired = np.asarray(Image.open(tmp_path / "fixed" / "a.png"))

@@ -13,6 +13,8 @@ import pytest
 from sdstudio import paths, selftest
 from sdstudio.imaging.image_io import LoadedImage
 from sdstudio.jobs import JobResult
+from sdstudio.selftest import photo_checks
+from sdstudio.selftest.common import SelfTestFailure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +36,7 @@ def _fake_run(transform):
 
 
 def test_repair_mask_marks_a_blob_and_a_scratch():
-    mask = selftest.repair_mask(300, 400)
+    mask = photo_checks.repair_mask(300, 400)
     assert mask.shape == (300, 400) and mask.dtype == np.uint8
     assert set(np.unique(mask)) == {0, 255}
     assert 0.01 < (mask > 0).mean() < 0.1
@@ -50,8 +52,8 @@ def test_repair_check_passes_a_real_fill_and_reports_it(monkeypatch):
         out[job.mask > 0] = photo[job.mask > 0]
         return out
 
-    monkeypatch.setattr(selftest, "_run", _fake_run(fill_with_original))
-    summary = selftest._check_repair(_state(photo))
+    monkeypatch.setattr(photo_checks, "run_to_result", _fake_run(fill_with_original))
+    summary = photo_checks.check_repair(_state(photo))
     assert "method fake" in summary and "mean error vs the original 0.0" in summary
 
 
@@ -64,39 +66,39 @@ def test_repair_check_fails_when_pixels_outside_the_mask_change(monkeypatch):
         out[0, 0] = 255 - out[0, 0]
         return out
 
-    monkeypatch.setattr(selftest, "_run", _fake_run(fill_and_spill))
-    with pytest.raises(selftest.SelfTestFailure, match="1 pixels outside the mask changed"):
-        selftest._check_repair(_state(photo))
+    monkeypatch.setattr(photo_checks, "run_to_result", _fake_run(fill_and_spill))
+    with pytest.raises(SelfTestFailure, match="1 pixels outside the mask changed"):
+        photo_checks.check_repair(_state(photo))
 
 
 def test_repair_check_fails_when_the_mask_is_not_filled(monkeypatch):
-    monkeypatch.setattr(selftest, "_run", _fake_run(lambda job: job.image.copy()))
-    with pytest.raises(selftest.SelfTestFailure, match="100% of the masked area was not filled"):
-        selftest._check_repair(_state(_photo()))
+    monkeypatch.setattr(photo_checks, "run_to_result", _fake_run(lambda job: job.image.copy()))
+    with pytest.raises(SelfTestFailure, match="100% of the masked area was not filled"):
+        photo_checks.check_repair(_state(_photo()))
 
 
 def test_style_check_fails_when_nothing_changed(monkeypatch):
-    monkeypatch.setattr(selftest, "_run", _fake_run(lambda job: job.image.copy()))
-    with pytest.raises(selftest.SelfTestFailure, match="barely changed"):
-        selftest._check_style(_state(_photo()))
+    monkeypatch.setattr(photo_checks, "run_to_result", _fake_run(lambda job: job.image.copy()))
+    with pytest.raises(SelfTestFailure, match="barely changed"):
+        photo_checks.check_style(_state(_photo()))
 
 
 def test_enhance_check_needs_the_right_size_and_a_faithful_upscale(monkeypatch):
     photo = _photo()
     state = _state(photo)
     monkeypatch.setattr(
-        selftest, "_run", _fake_run(lambda job: job.image.repeat(2, 0).repeat(2, 1))
+        photo_checks, "run_to_result", _fake_run(lambda job: job.image.repeat(2, 0).repeat(2, 1))
     )
-    assert "80x60 -> 160x120" in selftest._check_enhance(state)
+    assert "80x60 -> 160x120" in photo_checks.check_enhance(state)
 
-    monkeypatch.setattr(selftest, "_run", _fake_run(lambda job: job.image.copy()))
-    with pytest.raises(selftest.SelfTestFailure, match="expected \\(120, 160, 3\\)"):
-        selftest._check_enhance(state)
+    monkeypatch.setattr(photo_checks, "run_to_result", _fake_run(lambda job: job.image.copy()))
+    with pytest.raises(SelfTestFailure, match="expected \\(120, 160, 3\\)"):
+        photo_checks.check_enhance(state)
 
     noise = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
-    monkeypatch.setattr(selftest, "_run", _fake_run(lambda job: noise))
-    with pytest.raises(selftest.SelfTestFailure, match="does not match the original"):
-        selftest._check_enhance(state)
+    monkeypatch.setattr(photo_checks, "run_to_result", _fake_run(lambda job: noise))
+    with pytest.raises(SelfTestFailure, match="does not match the original"):
+        photo_checks.check_enhance(state)
 
 
 def test_missing_example_photo_fails_with_the_reason(monkeypatch, capsys, tmp_path):
@@ -118,7 +120,7 @@ def test_self_test_passes_from_the_source_tree(tmp_path):
     env.pop("QT_QPA_PLATFORM", None)  # the self-test must choose offscreen itself
     env.pop("DISPLAY", None)
     completed = subprocess.run(
-        [sys.executable, "-c", "import sys, sdstudio.selftest as t; sys.exit(t.main())"],
+        [sys.executable, "-m", "sdstudio", "--self-test"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -126,6 +128,7 @@ def test_self_test_passes_from_the_source_tree(tmp_path):
         timeout=600,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    for step in ("example photo", "main window", "repair", "style", "enhance", "network"):
+    steps = ("example photo", "main window", "repair", "style", "enhance", "network")
+    for step in (*steps, "training process"):
         assert f"[ok] {step}:" in completed.stdout
     assert "Self-test passed" in completed.stdout

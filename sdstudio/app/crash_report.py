@@ -126,9 +126,14 @@ class CrashReporter(QObject):
             crash_path = Path(f"(could not write the log: {error})")
         self.last_crash_path = crash_path
         log.error("Uncaught exception, crash log %s", crash_path, exc_info=exc_value)
-        # Still print to stderr: people running from a terminal see it there as well.
-        traceback.print_exception(exc_type, exc_value, exc_tb, file=sys.stderr)
-        self.report_ready.emit(crash_message(exc_value, crash_path), str(crash_path))
+        # Still print to stderr: people running from a terminal see it there as well
+        # (a windowed Windows build has no stderr at all).
+        if sys.stderr is not None:
+            traceback.print_exception(exc_type, exc_value, exc_tb, file=sys.stderr)
+        try:
+            self.report_ready.emit(crash_message(exc_value, crash_path), str(crash_path))
+        except RuntimeError:  # the app is shutting down: the log file is all we can do
+            pass
 
     def _handle_thread_exception(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None:

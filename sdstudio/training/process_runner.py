@@ -19,7 +19,7 @@ import traceback
 from dataclasses import asdict
 
 from sdstudio.errors import UserFacingError
-from sdstudio.training.config import TrainingConfig
+from sdstudio.training.config import TrainingConfig, training_threads
 from sdstudio.training.events import (
     RunCancelled,
     RunFailed,
@@ -107,7 +107,14 @@ class TrainingProcess:
         self._control = context.Queue()
         self._process = context.Process(
             target=_child_main,
-            args=(config.to_json(), resume, steps, threads, self._events, self._control),
+            args=(
+                config.to_json(),
+                resume,
+                steps,
+                threads or training_threads(),
+                self._events,
+                self._control,
+            ),
             name=f"sdstudio-training-{config.name}",
             daemon=True,
         )

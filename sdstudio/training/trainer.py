@@ -98,9 +98,9 @@ class TrainingRun:
         if resume:
             self._restore(checkpoints.load_checkpoint(self.run_dir))
         else:
-            distributed.broadcast_parameters(
-                self.context, self.nets.generator, self.nets.discriminator
-            )
+            shared = [self.nets.generator, self.nets.discriminator]
+            shared += [self.nets.nce] if self.nets.nce is not None else []
+            distributed.broadcast_parameters(self.context, *shared)
             self.ema.shadow.load_state_dict(self.nets.generator.state_dict())
         self.validator = self._validator() if self.context.is_main else None
         if self.context.is_main:

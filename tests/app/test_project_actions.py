@@ -6,6 +6,7 @@ import errno
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QHelpEvent
@@ -211,6 +212,7 @@ def test_undo_memory_stays_within_the_limit(window, monkeypatch):
     assert undo_memory_bytes(stack) <= 64 * 1024 * 1024
 
 
+@pytest.mark.slow  # builds a real (tiny) model file, which imports torch
 def test_project_records_the_model_files_hash(window, photo_file, tmp_path):
     import hashlib
 

@@ -39,6 +39,16 @@ def _click(qtbot, widget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
+def _wait(qtbot, live, condition) -> None:
+    """Waits for ``condition``; a failed run fails the test with its own message."""
+
+    def done() -> bool:
+        assert "failed" not in live.status.text(), live.status.text()
+        return condition()
+
+    qtbot.waitUntil(done, timeout=TRAINING_TIMEOUT_MS)
+
+
 def _open_wizard(window, qtbot, task: str, folder, steps: int):
     menu = _menu(window)
     assert menu.new_action in window.train_menu.actions()
@@ -79,7 +89,7 @@ def test_wizard_trains_a_model_that_appears_selected_in_the_panel(window, qtbot,
     assert wizard.currentId() == LIVE_PAGE
 
     live = wizard.live_page
-    qtbot.waitUntil(live.isComplete, timeout=TRAINING_TIMEOUT_MS)
+    _wait(qtbot, live, live.isComplete)
     assert live.progress.value() == live.progress.maximum() == 4
     assert live.plot.points["g_total"] and live.samples.pixmap() is not None
     assert "left" in live.eta.text()
@@ -127,7 +137,7 @@ def test_closing_the_app_while_training_asks_and_leaves_a_resumable_run(
     name = wizard.settings_page.name_edit.text()
     _click(qtbot, wizard.button(QWizard.WizardButton.CommitButton))
     live = wizard.live_page
-    qtbot.waitUntil(lambda: live.progress.value() >= 3, timeout=TRAINING_TIMEOUT_MS)
+    _wait(qtbot, live, lambda: live.progress.value() >= 3)
 
     asked = []
     monkeypatch.setattr(type(wizard), "ask_stop_training", lambda self: asked.append(1) or False)

@@ -101,6 +101,9 @@ def test_mask_limits_the_effect_to_the_painted_area():
     np.testing.assert_array_equal(result.image[outside], image[outside])
     assert np.abs(result.image[10:30, 20:50].astype(int) - image[10:30, 20:50]).mean() > 20
     full, _ = run_to_end(StyleJob(image=image, preset="pencil_sketch"))
+    # Only the painted area (plus context) is computed, yet it matches the whole-image look.
+    painted = np.abs(result.image[10:30, 20:50].astype(int) - full.image[10:30, 20:50])
+    assert painted.max() <= 1
     soft = (image[30:34, 20:50] * (155 / 255) + full.image[30:34, 20:50] * (100 / 255)).round()
     assert np.abs(result.image[30:34, 20:50] - soft).max() <= 1
 
@@ -171,3 +174,14 @@ def test_a_trained_style_network_backs_its_preset(isolated_user_data):
     filters, _ = run_to_end(StyleJob(image=image, preset="cartoon"))
     assert filters.params["method"] == "filters"
     assert not np.array_equal(result.image, image)
+
+
+def test_a_small_mask_styles_only_its_neighbourhood_with_the_full_image_look():
+    image = photo_like(160, 200, seed=2)
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[120:140, 150:180] = 255
+    local, _ = run_to_end(StyleJob(image=image, preset="oil_painting", mask=mask))
+    full, _ = run_to_end(StyleJob(image=image, preset="oil_painting"))
+    difference = np.abs(local.image[120:140, 150:180].astype(int) - full.image[120:140, 150:180])
+    assert difference.max() <= 1
+    np.testing.assert_array_equal(local.image[mask == 0], image[mask == 0])

@@ -178,12 +178,16 @@ def white_noise(
 
 
 def _lattice_axis(start: int, length: int, cell: float, device: torch.device):
-    """Per pixel along one axis: lattice index (relative to the first) and smooth weight."""
-    positions = torch.arange(start, start + length, device=device, dtype=torch.float64) / cell
+    """Per pixel along one axis: lattice index (from the first) and smooth weight.
+
+    Worked out on the CPU in float64 (1-D, cheap; MPS has no float64) and then moved.
+    """
+    positions = torch.arange(start, start + length, dtype=torch.float64) / cell
     base = torch.floor(positions)
     t = (positions - base).to(torch.float32)
-    first = int(base[0].item()) if length else 0
-    return (base - first).to(torch.int64), t * t * (3 - 2 * t), first
+    first = int(base[0].item())
+    index = (base - first).to(torch.int64)
+    return index.to(device), (t * t * (3 - 2 * t)).to(device), first, int(index[-1].item()) + 2
 
 
 def value_noise(
@@ -199,18 +203,15 @@ def value_noise(
     separably, so only the few lattice points are hashed (cheap) and tiles agree.
     """
     height, width = shape
-    row_index, row_t, first_row = _lattice_axis(origin[0], height, cell, device)
-    col_index, col_t, first_col = _lattice_axis(origin[1], width, cell, device)
-    rows = int(row_index[-1].item()) + 2
-    cols = int(col_index[-1].item()) + 2
+    row_index, row_t, first_row, rows = _lattice_axis(origin[0], height, cell, device)
+    col_index, col_t, first_col, cols = _lattice_axis(origin[1], width, cell, device)
     lattice_y = torch.arange(first_row, first_row + rows, device=device).view(-1, 1)
     lattice_x = torch.arange(first_col, first_col + cols, device=device).view(1, -1)
     lattice = _hash01(lattice_x.expand(rows, cols), lattice_y.expand(rows, cols), seed)
     across = lattice[:, col_index] * (1 - col_t) + lattice[:, col_index + 1] * col_t
-    top = across[row_index].unsqueeze(1)
-    bottom = across[row_index + 1].unsqueeze(1)
-    rows_t = row_t.view(-1, 1)
-    return (top.squeeze(1) * (1 - rows_t) + bottom.squeeze(1) * rows_t).view(1, 1, height, width)
+    row_t = row_t.view(-1, 1)
+    noise = across[row_index] * (1 - row_t) + across[row_index + 1] * row_t
+    return noise.view(1, 1, height, width)
 
 
 def fractal_noise(
@@ -324,3 +325,19 @@ def xdog_lines(
     return 1.0 - torch.where(
         dog >= threshold, torch.ones_like(dog), 1.0 + torch.tanh(sharpness * (dog - threshold))
     )
+
+
+def wobble(
+    x: torch.Tensor, origin: tuple[int, int], cell: float, amplitude: float, seed: int
+) -> torch.Tensor:
+    """Displace the image by smooth noise up to ``amplitude`` pixels: hand-drawn edges."""
+    height, width = x.shape[2], x.shape[3]
+    shape = (height, width)
+    dy = (value_noise(origin, shape, cell, seed, x.device) - 0.5) * (2 * amplitude)
+    dx = (value_noise(origin, shape, cell, seed + 1, x.device) - 0.5) * (2 * amplitude)
+    ys = torch.arange(height, device=x.device, dtype=x.dtype).view(1, 1, -1, 1)
+    xs = torch.arange(width, device=x.device, dtype=x.dtype).view(1, 1, 1, -1)
+    grid_y = (ys + dy) * (2.0 / max(height - 1, 1)) - 1.0
+    grid_x = (xs + dx) * (2.0 / max(width - 1, 1)) - 1.0
+    grid = torch.cat([grid_x, grid_y], 1).permute(0, 2, 3, 1)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)

@@ -62,6 +62,8 @@ def watercolour(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     bled = f.gaussian_blur(base, 2.5 * ctx.unit)
     base = f.mix(base, bled, f.smoothstep(0.35, 0.75, wetness))
     base = f.saturate(base, 1.35)
+    # A brush never follows a contour exactly: wobble the washes' edges a little.
+    base = f.wobble(base, ctx.origin, 14 * ctx.unit, 2.5 * ctx.unit, ctx.seed + 9)
     # Watercolour is transparent: the paper shows through, so everything is lighter,
     # and washes are laid in a few layers, which flattens the tones.
     wash = 1 - (1 - base) * 0.7
@@ -76,7 +78,7 @@ def watercolour(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     granulation = f.fractal_noise(ctx.origin, shape, 4 * ctx.unit, ctx.seed + 5, ctx.device, 2)
     # Pigment granulates where it is thick; pale washes stay clean.
     thickness = 1 - f.luminance(wash)
-    density = 1 + 0.35 * (turbulence - 0.5) + 1.6 * thickness * (granulation - 0.5) + 9.0 * edge
+    density = 1 + 0.35 * (turbulence - 0.5) + 1.1 * thickness * (granulation - 0.5) + 9.0 * edge
     painted = wash - (wash - wash * wash) * (density - 1)
     paper = f.fractal_noise(ctx.origin, shape, 1.5 * ctx.unit, ctx.seed + 7, ctx.device, 2)
     paper_colour = torch.tensor([1.0, 0.985, 0.95], device=ctx.device).view(1, 3, 1, 1)
@@ -87,6 +89,8 @@ def watercolour_reach(ctx: TileContext) -> int:
     return (
         2 * ctx.px(5)
         + 2 * ctx.px(3)
+        + math.ceil(2.5 * ctx.unit)
+        + 1
         + f.gaussian_radius(2.5 * ctx.unit)
         + f.gaussian_radius(3.0 * ctx.unit)
         + f.gaussian_radius(0.7 * ctx.unit)

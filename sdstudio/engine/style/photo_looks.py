@@ -46,24 +46,29 @@ def vintage_film_reach(ctx: TileContext) -> int:
 
 
 def neon_glow(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
-    smooth = f.kuwahara(rgb, ctx.px(2), sharpness=8)
+    smooth = f.kuwahara(rgb, ctx.px(3), sharpness=8)
+    smooth = f.gaussian_blur(smooth, 0.8 * ctx.unit)
     gx, gy = f.sobel(smooth.sum(1, keepdim=True) / 3)
-    magnitude = torch.sqrt(gx * gx + gy * gy)
-    edges = f.smoothstep(0.012, 0.05, magnitude)
+    # Per "style pixel", so a 24 MP photo (softer per-pixel edges) glows like a small one.
+    magnitude = torch.sqrt(gx * gx + gy * gy) * ctx.unit
+    edges = f.smoothstep(0.018, 0.06, magnitude)
+    # Busy texture (grass, gravel) would light up everywhere: thin it where edges crowd.
+    crowding = f.box_blur(edges, ctx.px(6))
+    edges = edges * (0.18 / (crowding + 1e-3)).clamp(max=1.0)
     tube = f.saturate(smooth, 3.0)
     tube = tube / tube.amax(1, keepdim=True).clamp_min(0.05)
-    # Dark grey tubes would vanish: lift them towards an electric blue.
-    blue = torch.tensor([0.25, 0.5, 1.0], device=ctx.device).view(1, 3, 1, 1)
+    # Grey tubes would look dead: lift them towards an electric blue.
     chroma = tube.amax(1, keepdim=True) - tube.amin(1, keepdim=True)
+    blue = torch.tensor([0.25, 0.5, 1.0], device=ctx.device).view(1, 3, 1, 1)
     tube = f.mix(tube, blue, f.smoothstep(0.35, 0.05, chroma))
     neon = tube * edges
-    glow = f.gaussian_blur(neon, 3.0 * ctx.unit) * 1.6
-    glow = glow + f.gaussian_blur(neon, 10.0 * ctx.unit) * 1.2
-    core = edges * 0.35
+    glow = f.gaussian_blur(neon, 3.0 * ctx.unit) * 1.2
+    glow = glow + f.gaussian_blur(neon, 10.0 * ctx.unit) * 0.8
     base = rgb * 0.06
     lit = 1 - (1 - base) * (1 - neon) * (1 - glow.clamp(0, 1))
-    return (lit + core * (1 - lit) * 0.6).clamp(0, 1)
+    return (lit + edges * 0.2 * (1 - lit)).clamp(0, 1)
 
 
 def neon_glow_reach(ctx: TileContext) -> int:
-    return 2 * ctx.px(2) + 1 + f.gaussian_radius(10.0 * ctx.unit) + 2
+    smooth = 2 * ctx.px(3) + f.gaussian_radius(0.8 * ctx.unit) + 1
+    return smooth + ctx.px(6) + f.gaussian_radius(10.0 * ctx.unit) + 2
