@@ -36,6 +36,7 @@ from sdstudio.imaging.image_io import (
     save_dialog_filters,
 )
 from sdstudio.paths import resource_path
+from sdstudio.session.project_file import PROJECT_SUFFIX
 
 
 class MainWindow(QMainWindow):
@@ -114,6 +115,9 @@ class MainWindow(QMainWindow):
 
     # -- public API ---------------------------------------------------------------------
     def open_path(self, path: str | Path) -> bool:
+        """Opens a photo or, by its suffix, a project (command line, drops, recent files)."""
+        if Path(path).suffix.lower() == PROJECT_SUFFIX:
+            return self.project_actions.open_project_file(Path(path))
         return self.files.open_path(path)
 
     def window_title(self) -> str:

@@ -134,8 +134,9 @@ def classical_methods() -> list[MethodInfo]:
 
 
 def model_folders() -> list[Path]:
-    """Bundled models first, then the user's (trained or added) models."""
-    folders = [paths.bundled_models_dir(), paths.user_models_dir()]
+    """The user's (trained or added) models first: a model they made for this task is the
+    one they mean, ahead of the bundled default."""
+    folders = [paths.user_models_dir(), paths.bundled_models_dir()]
     return [folder for folder in folders if folder.is_dir()]
 
 
@@ -176,7 +177,8 @@ def _scan_own_models(folders: Sequence[Path], catalog: Catalog) -> None:
                     )
                 )
                 continue
-            method_id = path.stem if path.stem not in used_ids else f"user/{path.stem}"
+            prefix = "bundled" if source == "bundled models" else "user"
+            method_id = path.stem if path.stem not in used_ids else f"{prefix}/{path.stem}"
             used_ids.add(method_id)
             catalog.methods.append(
                 MethodInfo(

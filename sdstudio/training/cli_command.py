@@ -42,7 +42,7 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     parser.add_argument("--steps", type=int, help="training steps (overrides the preset)")
     parser.add_argument("--batch-size", type=int, help="crops per step (overrides the preset)")
     parser.add_argument("--crop", type=int, help="crop size in pixels (overrides the preset)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     parser.add_argument("--scale", type=int, choices=(1, 2, 4), default=2, help="enhance scale")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lr", type=float, help="generator and discriminator learning rate")
@@ -84,6 +84,10 @@ def config_from_args(args: argparse.Namespace) -> TrainingConfig:
         if not hasattr(config, key):
             raise UserFacingError(f"--config names an unknown setting {key!r}.")
         setattr(config, key, value)
+    if config.style_preset:
+        from sdstudio.engine.style.presets_info import check_preset
+
+        check_preset(config.style_preset)  # an unknown preset is named with the choices
     config.__post_init__()
     return config
 

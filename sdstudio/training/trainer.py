@@ -73,6 +73,7 @@ class TrainingRun:
                 f"A training run named {config.name!r} already exists in {self.run_dir}. "
                 "Resume it (--resume, optionally with more --steps) or choose another name."
             )
+        distributed.barrier(self.context)  # every rank checks before rank 0 writes anything
         self._load_data()
         torch.manual_seed(config.seed + self.context.rank)
         self.rng = np.random.default_rng([config.seed, self.context.rank])

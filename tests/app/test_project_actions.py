@@ -72,6 +72,21 @@ def test_save_and_reopen_a_project_restores_undo(qtbot, window, photo_file, tmp_
     assert np.array_equal(document.image, image)
 
 
+def test_a_project_opens_like_a_photo_from_a_path_or_a_drop(
+    qtbot, window, photo_file, tmp_path, monkeypatch
+):
+    _edit_session(qtbot, window, photo_file)
+    image = window.document.image.copy()
+    saved = tmp_path / "dropped.sdsproj"
+    monkeypatch.setattr(window.project_actions, "ask_project_save_path", lambda s: saved)
+    window.project_actions.save_project.trigger()
+    assert window.open_path(photo_file)
+    assert window.open_path(saved)  # what the command line, Open Recent and a drop call
+    assert not window.errors
+    assert np.array_equal(window.document.image, image)
+    assert window.document.history_params()
+
+
 def test_damaged_project_is_refused_and_the_photo_kept(window, photo_file, tmp_path, monkeypatch):
     assert window.open_path(photo_file)
     before = window.document.image.copy()

@@ -96,8 +96,9 @@ def test_wizard_trains_a_model_that_appears_selected_in_the_panel(window, qtbot,
     model_id = "Garden-repair"
     assert window.task_panels.repair.method_combo.findData(model_id) >= 0  # listed at once
 
-    _click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    _click(qtbot, wizard.button(QWizard.WizardButton.CommitButton))
     assert wizard.currentId() == FINISH_PAGE
+    assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()  # no second run
     finish = wizard.finish_page
     assert finish.table.rowCount() == 2 and finish.table.item(0, 2).text() != "–"
     finish.name_edit.clear()
@@ -138,6 +139,13 @@ def test_closing_the_app_while_training_asks_and_leaves_a_resumable_run(
     _click(qtbot, wizard.button(QWizard.WizardButton.CommitButton))
     live = wizard.live_page
     _wait(qtbot, live, lambda: live.progress.value() >= 3)
+    _click(qtbot, live.pause_button)
+    _wait(qtbot, live, lambda: live.eta.text().startswith("Paused at step"))
+    paused_at = live.progress.value()
+    qtbot.wait(300)
+    assert live.progress.value() == paused_at and live.pause_button.text() == "Resume"
+    _click(qtbot, live.pause_button)
+    _wait(qtbot, live, lambda: live.progress.value() > paused_at)
 
     asked = []
     monkeypatch.setattr(type(wizard), "ask_stop_training", lambda self: asked.append(1) or False)

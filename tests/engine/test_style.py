@@ -185,3 +185,19 @@ def test_a_small_mask_styles_only_its_neighbourhood_with_the_full_image_look():
     difference = np.abs(local.image[120:140, 150:180].astype(int) - full.image[120:140, 150:180])
     assert difference.max() <= 1
     np.testing.assert_array_equal(local.image[mask == 0], image[mask == 0])
+
+
+def test_closing_the_job_between_tiles_stops_it_and_leaves_torch_threads_alone(monkeypatch):
+    import torch
+
+    from sdstudio.engine.style import run as style_run
+
+    monkeypatch.setitem(style_run.TILE_SIZE, "cpu", 64)
+    threads = torch.get_num_threads()
+    work = run_style(StyleJob(image=photo_like(150, 170), preset="charcoal", device="cpu"))
+    first = next(work)
+    assert 0 < first.fraction < 1 and "tile 1/" in first.message
+    assert torch.get_num_threads() == threads  # one thread only while a tile computes
+    work.close()
+    with pytest.raises(StopIteration):
+        next(work)

@@ -62,3 +62,20 @@ def test_cli_explains_bad_input(tmp_path, capsys):
     assert "no training run named 'never ran'" in capsys.readouterr().err
     assert main(["--name", "x", "--task", "repair"]) == 2
     assert main(_args(tmp_path, "bad", "3")[:-2] + ["--config", '{"nonsense": 1}']) == 2
+
+
+def test_cli_refuses_an_unknown_style_preset(photo_folder, capsys):
+    args = [
+        "--task",
+        "style",
+        "--data",
+        str(photo_folder),
+        "--style-data",
+        str(photo_folder),
+        "--name",
+        "s",
+        "--style-preset",
+        "finger_painting",
+    ]
+    assert main(args) == 2
+    assert "Unknown style preset 'finger_painting'" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ from sdstudio.engine import catalog
 from sdstudio.engine.model_file import load_network, read_model_info
 from sdstudio.errors import TrainingDataError, UserFacingError
 from sdstudio.training import events as ev
+from sdstudio.training.config import run_dir_for
 from sdstudio.training.pairs import RepairPairs
 from sdstudio.training.stability_guard import TrainingUnstable
 from sdstudio.training.trainer import train
@@ -145,8 +147,9 @@ def test_guard_rolls_back_lowers_the_learning_rate_and_records(monkeypatch, phot
     with torch.no_grad():
         output = load_network(model_path)(_probe_input("repair"))
     assert torch.isfinite(output).all()
-    history = read_model_info(model_path).provenance  # the model is clean; the log has it
-    assert history["steps"] == 8
+    assert read_model_info(model_path).provenance["steps"] == 8
+    recorded = json.loads((run_dir_for("guarded") / "guard_events.json").read_text())
+    assert [(e["kind"], e["step"], e["rolled_back_to"]) for e in recorded] == [("non_finite", 5, 3)]
 
 
 def test_repeated_failures_stop_with_a_clear_explanation(monkeypatch, photo_folder):

@@ -45,20 +45,49 @@ class LossPlot(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
-        area = QRectF(self.rect()).adjusted(44, 10, -10, -24)
-        painter.setPen(QPen(self.palette().mid().color(), 1))
-        painter.drawRect(area)
-        filled = [series for series in self.points.values() if series]
+        filled = [(key, label, colour) for key, label, colour in SERIES if self.points[key]]
+        whole = QRectF(self.rect()).adjusted(48, 8, -10, -22)
         if not filled:
             painter.setPen(self.palette().text().color())
-            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "Loss curves appear here")
+            painter.drawText(whole, Qt.AlignmentFlag.AlignCenter, "Loss curves appear here")
             return
-        steps = [s for series in filled for s, _ in series]
-        values = sorted(v for series in filled for _, v in series)
+        steps = [s for key, _, _ in filled for s, _ in self.points[key]]
+        first, last = min(steps), max(max(steps), min(steps) + 1)
+        # One band per loss, each with its own scale: the two live on different ranges.
+        band_height = whole.height() / len(filled)
+        for index, (key, label, colour) in enumerate(filled):
+            band = QRectF(
+                whole.left(), whole.top() + index * band_height, whole.width(), band_height - 6
+            )
+            self._draw_series(painter, band, self.points[key], label, colour, first, last)
+        painter.setPen(self.palette().text().color())
+        painter.drawText(
+            QRectF(whole.left(), whole.bottom() + 4, 80, 16),
+            Qt.AlignmentFlag.AlignLeft,
+            f"step {first}",
+        )
+        painter.drawText(
+            QRectF(whole.right() - 80, whole.bottom() + 4, 80, 16),
+            Qt.AlignmentFlag.AlignRight,
+            f"step {last}",
+        )
+
+    def _draw_series(
+        self,
+        painter: QPainter,
+        area: QRectF,
+        series,
+        label: str,
+        colour: QColor,
+        first: int,
+        last: int,
+    ) -> None:
+        painter.setPen(QPen(self.palette().mid().color(), 1))
+        painter.drawRect(area)
+        values = sorted(value for _, value in series)
         low, high = values[0], values[min(len(values) - 1, int(len(values) * 0.98))]
         if high - low < 1e-6:
-            high = low + 1e-6
-        first, last = min(steps), max(max(steps), min(steps) + 1)
+            low, high = low - 5e-4, high + 5e-4
 
         def to_point(step: int, value: float) -> QPointF:
             x = area.left() + (step - first) / (last - first) * area.width()
@@ -67,30 +96,14 @@ class LossPlot(QWidget):
 
         painter.setPen(self.palette().text().color())
         painter.drawText(
-            QRectF(0, area.top() - 6, 40, 14), Qt.AlignmentFlag.AlignRight, f"{high:.3g}"
+            QRectF(0, area.top() - 2, 44, 14), Qt.AlignmentFlag.AlignRight, f"{high:.4g}"
         )
         painter.drawText(
-            QRectF(0, area.bottom() - 8, 40, 14), Qt.AlignmentFlag.AlignRight, f"{low:.3g}"
+            QRectF(0, area.bottom() - 12, 44, 14), Qt.AlignmentFlag.AlignRight, f"{low:.4g}"
         )
-        painter.drawText(
-            QRectF(area.left(), area.bottom() + 4, 80, 16),
-            Qt.AlignmentFlag.AlignLeft,
-            f"step {first}",
-        )
-        painter.drawText(
-            QRectF(area.right() - 80, area.bottom() + 4, 80, 16),
-            Qt.AlignmentFlag.AlignRight,
-            f"step {last}",
-        )
-        legend_x = area.left() + 8
-        for key, label, colour in SERIES:
-            series = self.points[key]
-            if not series:
-                continue
-            path = QPainterPath(to_point(*series[0]))
-            for step, value in series[1:]:
-                path.lineTo(to_point(step, value))
-            painter.setPen(QPen(colour, 2))
-            painter.drawPath(path)
-            painter.drawText(QPointF(legend_x, area.top() + 14), label)
-            legend_x += painter.fontMetrics().horizontalAdvance(label) + 16
+        path = QPainterPath(to_point(*series[0]))
+        for step, value in series[1:]:
+            path.lineTo(to_point(step, value))
+        painter.setPen(QPen(colour, 2))
+        painter.drawPath(path)
+        painter.drawText(QPointF(area.left() + 6, area.top() + 14), label)

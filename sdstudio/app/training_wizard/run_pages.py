@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWizard,
     QWizardPage,
 )
 
@@ -40,6 +41,9 @@ class LivePage(QWizardPage):
         super().__init__()
         self._wizard = wizard
         self.setTitle("Training")
+        # Once trained, there is no way back: going back and forth would start a new run.
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Next >")
         self.process = None
         self.finished_event: ev.RunFinished | None = None
         self.stopped = False

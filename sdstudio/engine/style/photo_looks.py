@@ -50,7 +50,7 @@ def neon_glow(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     smooth = f.gaussian_blur(smooth, 0.8 * ctx.unit)
     gx, gy = f.sobel(smooth.sum(1, keepdim=True) / 3)
     # Per "style pixel", so a 24 MP photo (softer per-pixel edges) glows like a small one.
-    magnitude = torch.sqrt(gx * gx + gy * gy) * ctx.unit
+    magnitude = torch.sqrt(gx * gx + gy * gy) * max(ctx.unit, 1.0)
     edges = f.smoothstep(0.018, 0.06, magnitude)
     # Busy texture (grass, gravel) would light up everywhere: thin it where edges crowd.
     crowding = f.box_blur(edges, ctx.px(6))

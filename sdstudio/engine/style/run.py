@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -92,10 +93,30 @@ def _styled(
     label = check_preset(job.preset).name
     with torch.inference_mode():
         for index, tile in enumerate(tiles, start=1):
-            styled = _style_tile(rgb, tile, effect, probe)
+            with _one_cpu_thread(device):
+                styled = _style_tile(rgb, tile, effect, probe)
             blend_into(output, rgb, styled, weight, tile.core)
             yield Progress(index / max(len(tiles), 1), f"{label}: tile {index}/{len(tiles)}")
     return output
+
+
+@contextmanager
+def _one_cpu_thread(device: torch.device) -> Iterator[None]:
+    """Run the filters on one CPU thread, restoring torch's setting before the next yield.
+
+    They are a long chain of cheap element-wise operations; with two OpenMP threads every
+    one of them waits for the other thread, which on a shared 2-core machine (load 4)
+    made a preset 5-7x slower than on one thread (benchmarks/jobs.py, --threads).
+    """
+    if device.type != "cpu":
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _region_tiles(

@@ -19,7 +19,7 @@ NETWORK_OVERLAP = 96
 
 
 def find_style_network(preset_id: str) -> MethodInfo | None:
-    """The first trained model (bundled before the user's) whose ``style`` is this preset."""
+    """The first trained model (the user's before the bundled ones) backing this preset."""
     for method in list_methods("style", include_providers=False):
         if method.kind == "builtin" and method.style == preset_id and method.path is not None:
             return method
