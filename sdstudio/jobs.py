@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import numpy as np
 
@@ -86,7 +86,7 @@ class EnhanceJob:
         return f"Enhance x{self.scale}" if self.scale > 1 else "Enhance"
 
 
-Job = Union[RepairJob, StyleJob, EnhanceJob]
+Job = RepairJob | StyleJob | EnhanceJob
 
 
 @dataclass
@@ -100,9 +100,7 @@ def job_params(job: Job) -> dict[str, Any]:
     """The job's settings without its pixel arrays: what history and project files record."""
     params: dict[str, Any] = {"task": job.task}
     for name, value in vars(job).items():
-        if isinstance(value, np.ndarray) or value is None and name == "mask":
-            continue
-        if name in ("task",):
+        if name == "task" or isinstance(value, np.ndarray) or (name == "mask" and value is None):
             continue
         params[name] = value
     return params
