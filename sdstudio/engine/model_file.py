@@ -268,6 +268,10 @@ def save_model(
     os.close(handle)
     try:
         save_file(tensors, temp_name, metadata=metadata)
+        # mkstemp makes the file private; a model is readable like any file the user saves.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

@@ -141,3 +141,15 @@ def test_every_architecture_round_trips(tmp_path, architecture, task, hyperparam
     if isinstance(expected, tuple):
         expected, actual = expected[0], actual[0]
     assert torch.equal(expected, actual)
+
+
+def test_saved_models_are_readable_by_other_accounts(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = save_tiny_enhance_model(tmp_path, 2)
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert not list(tmp_path.glob(".*.tmp"))
