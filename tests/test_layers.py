@@ -32,10 +32,16 @@ def _forbidden_imports(package: str, forbidden: set[str]) -> list[str]:
 
 def test_package_root_is_light():
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, sdstudio, sdstudio.jobs, sdstudio.paths, "
-         "sdstudio.errors; print(sorted(m for m in sys.modules "
-         "if m.split('.')[0] in {'torch', 'PySide6', 'cv2'}))"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, sdstudio, sdstudio.jobs, sdstudio.paths, "
+            "sdstudio.errors; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in {'torch', 'PySide6', 'cv2'}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert out == "[]"
 

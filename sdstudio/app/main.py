@@ -56,4 +56,3 @@ def launch(paths: list[str]) -> int:
         # After show(): an error about a bad path appears over the window, not before it.
         window.open_path(Path(paths[0]))
     return app.exec()
-
