@@ -63,7 +63,7 @@ def save_image(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    _sync_folder(folder)
+    sync_folder(folder)
 
 
 def _pil_image(pixels: np.ndarray, keep_alpha: bool) -> Image.Image:
@@ -121,7 +121,7 @@ def _save_error_message(exc: Exception, path: Path) -> str:
     return f"Could not save '{path.name}': {detail}.{untouched}"
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable; not possible (or needed) everywhere."""
     try:
         descriptor = os.open(folder, os.O_RDONLY)

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 from sdstudio import __version__
+from sdstudio.imaging.image_save import sync_folder
 from sdstudio.session.project_errors import ProjectFileError, ProjectSaveError
 from sdstudio.session.project_migration import FORMAT_NAME, FORMAT_VERSION
 from sdstudio.session.project_model import Project
@@ -181,7 +182,7 @@ def write_project(path: Path | str, project: Project, *, compress_level: int = 6
         except OSError:
             pass
         raise ProjectSaveError(save_error_message(exc, path)) from exc
-    _sync_folder(folder)
+    sync_folder(folder)
 
 
 def save_error_message(exc: OSError, path: Path) -> str:
@@ -194,21 +195,6 @@ def save_error_message(exc: OSError, path: Path) -> str:
             f"so '{path.name}' was not saved. {kept}"
         )
     return f"'{path.name}' was not saved: {exc.strerror or exc}. {kept}"
-
-
-def _sync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 # Re-exported so callers import reading and writing from one place; at the end because

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sdstudio import paths
-from sdstudio.jobs import EnhanceJob, Progress, RepairJob
+from sdstudio.jobs import EnhanceJob, JobResult, Progress, RepairJob, StyleJob
 
 from .diffusion_files import ENABLE_HINT, VARIANT_NAMES, diffusers_available
 from .model_index import CommunityFile, scan
@@ -149,6 +149,31 @@ def run_diffusion_repair(
     return repair_with_diffusion(image, hole, filler)
 
 
+def diffusion_style_method(method_id: str) -> MethodInfo:
+    """The Stable Diffusion checkpoint a prompt-based style job names (a Repair method id)."""
+    from sdstudio.engine.catalog import find_method
+    from sdstudio.errors import UnknownNameError
+
+    from .diffusion import require_diffusers
+
+    require_diffusers()
+    method = find_method("repair", method_id)
+    if method.kind != "diffusion":
+        raise UnknownNameError(
+            f"{method.display_name} is not a Stable Diffusion model; prompt-based styles "
+            "need one."
+        )
+    return method
+
+
+def run_diffusion_style(job: StyleJob) -> Generator[Progress, None, JobResult]:
+    """A prompt-based style preset through Stable Diffusion image-to-image."""
+    from .diffusion_style import run_diffusion_style as run
+
+    method = diffusion_style_method(str(job.options["method"]))
+    return (yield from run(job, method))
+
+
 def enhance_image(
     method: MethodInfo, rgb: np.ndarray, job: EnhanceJob, device: torch.device, notes: list[str]
 ) -> Generator[Progress, None, np.ndarray]:
@@ -162,7 +187,9 @@ __all__ = [
     "catalog_entries",
     "check_new_files",
     "defer_loading_on_main_thread",
+    "diffusion_style_method",
     "enhance_image",
     "repair_filler",
     "run_diffusion_repair",
+    "run_diffusion_style",
 ]

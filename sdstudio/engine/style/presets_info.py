@@ -79,3 +79,75 @@ def check_preset(preset_id: str) -> StylePreset:
         raise UnknownNameError(
             f"Unknown style preset '{preset_id}'. Choose one of: {choices}."
         ) from None
+
+
+class DiffusionStylePreset(NamedTuple):
+    """A prompt-based style run through Stable Diffusion image-to-image."""
+
+    id: str  # what a StyleJob's ``preset`` names when ``options["method"]`` is a diffusion id
+    name: str
+    prompt: str  # empty for the free prompt: the job's ``options["prompt"]`` is required
+    negative_prompt: str = ""
+
+
+FREE_PROMPT_PRESET = "sd_prompt"
+_NEGATIVE = "blurry, low quality, deformed, watermark, text"
+
+DIFFUSION_STYLE_PRESETS: dict[str, DiffusionStylePreset] = {
+    preset.id: preset
+    for preset in (
+        DiffusionStylePreset(
+            "sd_oil_painting",
+            "Oil painting (Stable Diffusion)",
+            "an oil painting, thick brush strokes, impasto, rich colours, canvas texture",
+            _NEGATIVE,
+        ),
+        DiffusionStylePreset(
+            "sd_watercolour",
+            "Watercolour (Stable Diffusion)",
+            "a watercolour painting, soft washes, wet edges, paper texture, light colours",
+            _NEGATIVE,
+        ),
+        DiffusionStylePreset(
+            "sd_pencil",
+            "Pencil drawing (Stable Diffusion)",
+            "a detailed graphite pencil drawing, hatching, sketchbook paper, monochrome",
+            _NEGATIVE + ", colour",
+        ),
+        DiffusionStylePreset(
+            "sd_anime",
+            "Anime (Stable Diffusion)",
+            "an anime illustration, cel shading, clean line art, vibrant colours",
+            _NEGATIVE + ", photo, realistic",
+        ),
+        DiffusionStylePreset(
+            "sd_comic",
+            "Comic book (Stable Diffusion)",
+            "a comic book panel, bold ink outlines, halftone shading, flat colours",
+            _NEGATIVE,
+        ),
+        DiffusionStylePreset(
+            "sd_impressionist",
+            "Impressionist (Stable Diffusion)",
+            "an impressionist painting in the style of Claude Monet, visible dabs of paint, "
+            "soft light",
+            _NEGATIVE,
+        ),
+        DiffusionStylePreset(FREE_PROMPT_PRESET, "Your own prompt", "", _NEGATIVE),
+    )
+}
+
+
+def diffusion_style_presets() -> list[DiffusionStylePreset]:
+    """The prompt-based presets (Stable Diffusion image-to-image), in display order."""
+    return list(DIFFUSION_STYLE_PRESETS.values())
+
+
+def check_diffusion_preset(preset_id: str) -> DiffusionStylePreset:
+    try:
+        return DIFFUSION_STYLE_PRESETS[preset_id]
+    except KeyError:
+        choices = ", ".join(DIFFUSION_STYLE_PRESETS)
+        raise UnknownNameError(
+            f"Unknown Stable Diffusion style '{preset_id}'. Choose one of: {choices}."
+        ) from None

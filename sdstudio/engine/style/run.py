@@ -14,7 +14,7 @@ from sdstudio.engine.devices import describe_device, resolve_device
 from sdstudio.engine.style.blend import blend_into, effect_weight
 from sdstudio.engine.style.context import TileContext, style_unit
 from sdstudio.engine.style.effects import EFFECTS
-from sdstudio.engine.style.presets_info import check_preset
+from sdstudio.engine.style.presets_info import check_diffusion_preset, check_preset
 from sdstudio.engine.style.tiles import StyleTile, plan_style_tiles
 from sdstudio.engine.style.trained import find_style_network, run_style_network
 from sdstudio.engine.tiled_inference import image_to_tensor
@@ -27,8 +27,16 @@ from sdstudio.jobs import JobResult, Progress, StyleJob
 TILE_SIZE = {"cpu": 2048, "default": 2048}
 
 
+def uses_diffusion(job: StyleJob) -> bool:
+    """A prompt-based preset: ``options["method"]`` names a Stable Diffusion checkpoint."""
+    return bool((job.options or {}).get("method"))
+
+
 def validate_style_job(job: StyleJob) -> None:
-    check_preset(job.preset)
+    if uses_diffusion(job):
+        check_diffusion_preset(job.preset)
+    else:
+        check_preset(job.preset)
     image = job.image
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         raise UserFacingError("The image to style must be 8-bit RGB or RGBA pixels.")
@@ -41,6 +49,10 @@ def validate_style_job(job: StyleJob) -> None:
 def run_style(job: StyleJob) -> Generator[Progress, None, JobResult]:
     """Style the whole image; yields after every tile, returns the blended result."""
     validate_style_job(job)
+    if uses_diffusion(job):
+        from sdstudio.engine.community import run_diffusion_style
+
+        return (yield from run_diffusion_style(job))
     preset = check_preset(job.preset)
     rgb, alpha = split_alpha(job.image)
     weight = effect_weight(job.mask, rgb.shape[:2], float(job.strength))
