@@ -86,14 +86,27 @@ def build_parser(include_train: bool = True) -> argparse.ArgumentParser:
     repair.add_argument("--method", default="auto", help="method or model id (see 'models')")
     repair.add_argument("--prompt", default="", help="what to paint (diffusion models only)")
     repair.add_argument("--seed", type=int, default=0)
+    repair.add_argument("--steps", type=int, help="denoising steps (diffusion models, default 25)")
+    repair.add_argument("--guidance", type=float, help="prompt guidance (diffusion, default 7.5)")
 
     style = commands.add_parser("style", help="turn a photo into a painting or drawing")
     _add_job_io(style, mask="optional")
-    from sdstudio.engine.style.presets_info import STYLE_PRESETS
+    from sdstudio.engine.style.presets_info import DIFFUSION_STYLE_PRESETS, STYLE_PRESETS
 
-    style.add_argument("--style", required=True, metavar="NAME", help=", ".join(STYLE_PRESETS))
+    style.add_argument(
+        "--style", required=True, metavar="NAME",
+        help=", ".join(STYLE_PRESETS) + "; with --model: " + ", ".join(DIFFUSION_STYLE_PRESETS),
+    )  # fmt: skip
     style.add_argument("--strength", type=unit_interval, default=1.0, help="0..1 (default 1)")
     style.add_argument("--seed", type=int, default=0)
+    style.add_argument(
+        "--model", metavar="ID", help="a Stable Diffusion model (see 'models') for sd_* styles"
+    )
+    style.add_argument("--prompt", default="", help="replaces the sd_* style's prompt")
+    style.add_argument("--steps", type=int, help="denoising steps (with --model, default 25)")
+    style.add_argument(
+        "--change", type=unit_interval, help="how far SD may move from the photo (default 0.6)"
+    )
 
     enhance = commands.add_parser("enhance", help="upscale, denoise, sharpen, fix contrast")
     _add_job_io(enhance, mask=None)
@@ -349,17 +362,26 @@ def build_job(args: argparse.Namespace, image: Any, mask: Any):
     if args.command == "repair":
         return RepairJob(
             image=image, mask=mask, method=args.method, seed=args.seed, device=args.device,
-            prompt=args.prompt,
+            prompt=args.prompt, options=_given(steps=args.steps, guidance=args.guidance),
         )  # fmt: skip
     if args.command == "style":
+        options = {}
+        if args.model:
+            options = _given(method=args.model, prompt=args.prompt or None, steps=args.steps,
+                             denoise=args.change)  # fmt: skip
         return StyleJob(
             image=image, preset=args.style, strength=args.strength, mask=mask, seed=args.seed,
-            device=args.device,
+            device=args.device, options=options,
         )  # fmt: skip
     return EnhanceJob(
         image=image, scale=args.scale, denoise=args.denoise, sharpen=args.sharpen,
         contrast=args.contrast, model=args.model, device=args.device,
     )  # fmt: skip
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """Job options from the arguments that were given (the engine has the defaults)."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def list_models() -> int:
@@ -385,6 +407,11 @@ def list_models() -> int:
         if task == "style":
             for preset in style_names_and_descriptions():
                 rows.append((preset.id, preset.name, "preset", "-", "-", "built in (filters)"))
+            from sdstudio.engine.style.presets_info import diffusion_style_presets
+
+            for sd_preset in diffusion_style_presets():
+                rows.append((sd_preset.id, sd_preset.name, "prompt", "-", "-",
+                             "needs --model <a Stable Diffusion repair id>"))  # fmt: skip
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
         for row in rows:
             cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]

@@ -18,20 +18,47 @@ Rect = tuple[int, int, int, int]
 
 
 def changed_bounds(before: np.ndarray, after: np.ndarray) -> Rect | None:
-    """The bounding rect where two same-shaped arrays differ, or None if identical."""
-    diff = before != after
-    if diff.ndim == 3:
-        diff = diff.any(axis=2)
-    rows = np.flatnonzero(diff.any(axis=1))
-    if rows.size == 0:
+    """The bounding rect where two same-shaped arrays differ, or None if identical.
+
+    Runs on the UI thread for every job result, so it scans bands inwards from each edge
+    and stops at the first difference: a result that changes the whole photo costs four
+    small comparisons instead of a full-image pass (~40 ms for 3 MP with ``any(axis=2)``).
+    """
+    height, width = before.shape[:2]
+    channels = 1 if before.ndim == 2 else before.shape[2]
+    # One row of bytes per image row: every comparison below is a plain 2-D one.
+    flat_before = before.reshape(height, width * channels)
+    flat_after = after.reshape(height, width * channels)
+
+    def rows_differ(lo: int, hi: int) -> np.ndarray:
+        return (flat_before[lo:hi] != flat_after[lo:hi]).any(axis=1)
+
+    top = _first_change(height, rows_differ, from_end=False)
+    if top is None:
         return None
-    cols = np.flatnonzero(diff.any(axis=0))
-    return (
-        int(cols[0]),
-        int(rows[0]),
-        int(cols[-1] - cols[0] + 1),
-        int(rows[-1] - rows[0] + 1),
-    )
+    bottom = _first_change(height, rows_differ, from_end=True)
+    assert bottom is not None
+
+    def cols_differ(lo: int, hi: int) -> np.ndarray:
+        band = flat_before[top : bottom + 1, lo * channels : hi * channels]
+        other = flat_after[top : bottom + 1, lo * channels : hi * channels]
+        return (band != other).any(axis=0).reshape(hi - lo, channels).any(axis=1)
+
+    left = _first_change(width, cols_differ, from_end=False)
+    right = _first_change(width, cols_differ, from_end=True)
+    assert left is not None and right is not None
+    return (left, top, right - left + 1, bottom - top + 1)
+
+
+def _first_change(length: int, differ, *, from_end: bool, band: int = 32) -> int | None:
+    """Index of the first (or last) line that ``differ(lo, hi)`` flags, scanning in bands."""
+    starts = range(0, length, band)
+    for lo in reversed(starts) if from_end else starts:
+        hi = min(length, lo + band)
+        flags = np.flatnonzero(differ(lo, hi))
+        if flags.size:
+            return lo + int(flags[-1] if from_end else flags[0])
+    return None
 
 
 def crop(array: np.ndarray, rect: Rect) -> np.ndarray:

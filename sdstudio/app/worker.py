@@ -13,6 +13,7 @@ receiver runs on the UI thread and sees a job's signals in order.
 from __future__ import annotations
 
 import enum
+import gc
 import logging
 import threading
 import time
@@ -148,9 +149,12 @@ class _JobThread(QThread):
                 if entry.job is None:
                     self._prewarm()
                 else:
+                    if self._run_job is None:  # the real engine, not warmed yet
+                        self._prewarm()
                     self._run_one(entry.job)
             finally:
                 self._queue.done(entry.job_id)
+                _freeze_long_lived_objects()
 
     def _resolve_run_job(self) -> RunJob:
         if self._run_job is None:
@@ -161,8 +165,11 @@ class _JobThread(QThread):
         try:
             self._resolve_run_job()
             # The runner imports each job's module lazily; torch is the slow part of the
-            # first job's start, so it is loaded here, on this thread, ahead of time.
-            import torch  # noqa: F401
+            # first job's start, so it is loaded here, on this thread, ahead of time,
+            # with every job's modules (imports hold the GIL: the UI thread waits).
+            from sdstudio.engine.runner import preload
+
+            preload()
         except Exception:  # the first real job reports it to the user
             log.exception("Pre-loading the engine failed")
 
@@ -216,6 +223,24 @@ class _JobThread(QThread):
         if not isinstance(result, JobResult):
             raise TypeError(f"the engine returned {type(result).__name__}, not a JobResult")
         return result
+
+
+_frozen = False
+
+
+def _freeze_long_lived_objects() -> None:
+    """Once torch and the engine are loaded, move their objects out of the cyclic GC.
+
+    A full (generation 2) collection walks every live object with the GIL held; with
+    torch loaded that took up to 56 ms, on whichever thread triggered it, and the UI
+    thread waited for the GIL (ui_stall.py). ``gc.freeze`` leaves those objects, which
+    live as long as the app, out of every later collection; job garbage is still freed.
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def _close_quietly(steps: Iterator[Progress]) -> None:

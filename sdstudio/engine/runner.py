@@ -31,6 +31,19 @@ def run_job(job: Job) -> Generator[Progress, None, JobResult]:
     raise UserFacingError(f"Unknown kind of job: {type(job).__name__}.")
 
 
+def preload() -> None:
+    """Import every job's modules (and torch) now, e.g. on the worker thread at start-up.
+
+    A first Style job otherwise imported the style package while it ran; module imports
+    hold the GIL for long stretches, which stalled the UI thread (ui_stall.py: 200+ ms).
+    """
+    import torch  # noqa: F401
+
+    import sdstudio.engine.enhance  # noqa: F401
+    import sdstudio.engine.repair  # noqa: F401
+    import sdstudio.engine.style.run  # noqa: F401
+
+
 def run_to_completion(job: Job) -> JobResult:
     """Run a job without progress reporting (scripts, tests)."""
     work = run_job(job)

@@ -53,6 +53,15 @@ def check_network(state: dict[str, object]) -> str:
     ):
         torch.manual_seed(0)
         own_file = _save_own_model(paths.user_models_dir() / "selftest_x2.safetensors")
+        if not community_models_expected():
+            _check_community_refused(paths.user_models_dir() / "selftest-compact-x2.pth")
+            _run_saved_upscaler(own_file, crop)
+            height, width = crop.shape[:2]
+            return (
+                f"torch {torch.__version__} (CPU-only, no torchvision): an SD Studio x2 model "
+                f"file was found in the catalog and ran on a {width}x{height} crop; a "
+                "community (spandrel) file is refused with a clear message"
+            )
         community_file = _save_community_model(paths.user_models_dir() / "selftest-compact-x2.pth")
         # With only these two files in the user folder, any problem is the app's own
         # (a bundled model that does not load, a model backend missing from the build).
@@ -67,6 +76,38 @@ def check_network(state: dict[str, object]) -> str:
         f"torch {torch.__version__}: an SD Studio and a community (spandrel) x2 model "
         f"file were found in the catalog and ran on a {width}x{height} crop"
     )
+
+
+def community_models_expected() -> bool:
+    """False only in the CPU-only build without torchvision (spandrel cannot import).
+
+    A CUDA build, or any build that has torchvision, must run community models, so a
+    torchvision left out of such a build still fails the self-test.
+    """
+    import importlib.util
+
+    import torch
+
+    return torch.version.cuda is not None or importlib.util.find_spec("torchvision") is not None
+
+
+def _check_community_refused(path: Path) -> None:
+    """Without torchvision a community file must be listed as a problem, not crash the scan."""
+    import torch
+
+    from sdstudio.engine.catalog import model_problems
+
+    torch.save({"params": {"body.0.weight": torch.zeros(8, 3, 3, 3)}}, path)
+    problems = model_problems()
+    messages = [p.message for p in problems if p.path.name == path.name]
+    others = [f"{p.path.name}: {p.message}" for p in problems if p.path.name != path.name]
+    if others:
+        raise SelfTestFailure(f"model files could not be offered: {'; '.join(others)}")
+    if len(messages) != 1 or "torchvision" not in messages[0]:
+        raise SelfTestFailure(
+            f"a community file without torchvision gave {messages!r}, not a clear refusal"
+        )
+    path.unlink()
 
 
 def _save_own_model(path: Path) -> Path:

@@ -99,3 +99,24 @@ def test_alpha_is_kept(qapp):
     rgba = np.dstack([make_photo(20, 10), np.full((10, 20), 77, np.uint8)])
     doc.open_loaded(LoadedImage(pixels=rgba, path=Path("a.png")))
     assert doc.image.shape == (10, 20, 4) and doc.image[0, 0, 3] == 77
+
+
+def test_changed_bounds_matches_a_full_comparison_for_any_change():
+    from sdstudio.app.undo_commands import changed_bounds
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        height, width = (int(v) for v in rng.integers(1, 90, 2))
+        channels = int(rng.choice([0, 3, 4]))
+        shape = (height, width) if channels == 0 else (height, width, channels)
+        before = rng.integers(0, 3, shape).astype(np.uint8)
+        after = before.copy()
+        for _ in range(int(rng.integers(0, 3))):
+            after[rng.integers(0, height), rng.integers(0, width)] += 1
+        diff = before != after
+        diff = diff.any(axis=2) if diff.ndim == 3 else diff
+        rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
+        expected = None
+        if rows.size:
+            expected = (cols[0], rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
+        assert changed_bounds(before, after) == expected

@@ -46,9 +46,33 @@ def test_automatic_classical_uses_telea_for_scratches_and_patchmatch_for_objects
     auto = classical.inpaint("auto_classical", image, scratch, seed=2)
     assert np.array_equal(auto, classical.inpaint("telea", image, scratch))
     auto = classical.inpaint("auto_classical", image, blob, seed=2)
-    assert np.array_equal(auto, classical.inpaint("patchmatch", image, blob, seed=2))
+    assert np.array_equal(auto, classical.inpaint("auto_classical", image, blob, seed=2))
+    telea = classical.inpaint("telea", image, blob)
+    assert not np.array_equal(auto[blob > 0], telea[blob > 0])
+    assert classical.thick_parts(blob > 0).sum() == (blob > 0).sum()  # the whole blob
     assert classical.hole_diameter(scratch > 0) <= classical.THIN_HOLE_DIAMETER
     assert classical.hole_diameter(blob > 0) > classical.THIN_HOLE_DIAMETER
+
+
+@pytest.mark.skipif(not patchmatch_available(), reason="pypatchmatch not installed")
+def test_automatic_classical_splits_thin_and_thick_parts_of_one_hole():
+    image = np.concatenate([_texture(), _texture()], axis=1)  # 96 x 192
+    hole = np.zeros(image.shape[:2], np.uint8)
+    cv2.circle(hole, (40, 48), 14, 255, -1)  # an object ...
+    cv2.line(hole, (40, 48), (185, 10), 255, 3)  # ... with a scratch running away from it
+    thick = classical.thick_parts(hole > 0)
+    assert thick[48, 40] and not thick[20, 150]  # the blob is thick, the line thin
+    assert not (thick & (hole == 0)).any()
+    auto = classical.inpaint("auto_classical", image, hole, seed=3)
+    telea = classical.inpaint("telea", image, hole)
+    far = np.zeros_like(thick)
+    far[:, 120:] = True  # the scratch, far from the blob's PatchMatch crop
+    assert np.array_equal(auto[far], telea[far])
+    assert not np.array_equal(auto[thick], telea[thick])  # the blob is PatchMatch's
+    assert np.array_equal(auto[hole == 0], image[hole == 0])
+    # One PatchMatch crop per blob: the blob's box plus context in proportion to it.
+    ((box, crop_hole, own),) = classical.patchmatch_groups(thick)
+    assert box[2] - box[0] < 120 and own.sum() == thick.sum()
 
 
 def test_lanczos_resize_handles_colour_alpha_and_one_pixel():

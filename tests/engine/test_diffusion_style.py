@@ -133,3 +133,50 @@ def test_free_prompt_needs_a_prompt_and_names_are_checked(tiny_models):
         _run(_job("telea"))
     with pytest.raises(UserFacingError, match="Steps must be"):
         _run(_job(method_id, options={"steps": 0}))
+
+
+@pytest.mark.slow
+def test_cli_runs_a_prompt_style_and_lists_the_prompt_presets(tiny_models, tmp_path, capsys):
+    from PIL import Image
+
+    from sdstudio.cli import main
+
+    method_id = _install(tiny_models, "text-to-image")
+    source, output = tmp_path / "in.png", tmp_path / "out.png"
+    Image.fromarray(_photo()[..., :3]).save(source)
+    assert main(["style", str(source), "-o", str(output), "--style", "sd_prompt",
+                 "--prompt", "a pastel drawing", "--model", method_id, "--steps", "2",
+                 "--change", "1", "--device", "cpu"]) == 0  # fmt: skip
+    styled = np.asarray(Image.open(output))
+    assert styled.shape == (48, 64, 3)
+    assert np.abs(styled.astype(int) - _photo()[..., :3]).mean() > 2
+    assert main(["models"]) == 0
+    listing = capsys.readouterr().out
+    assert "sd_oil_painting" in listing and method_id in listing
+
+
+@pytest.mark.slow
+def test_out_of_gpu_memory_slices_attention_then_falls_back_to_the_cpu(tiny_models, monkeypatch):
+    import torch
+
+    from sdstudio.engine.community import diffusion_style
+
+    method_id = _install(tiny_models, "inpainting")
+    real = diffusion_style._denoise
+    calls = []
+
+    def short_of_memory(rgb, path, device, *args):
+        calls.append(device.type)
+        if len(calls) <= 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real(rgb, path, device, *args)
+
+    monkeypatch.setattr(diffusion_style, "_denoise", short_of_memory)
+    result = _run(_job(method_id, device="cpu"))[1]
+    assert calls == ["cpu", "cpu", "cpu"]
+    pipe = diffusion.pipelines.get(
+        paths.user_models_dir() / method_id[3:], torch.device("cpu"), torch.float32
+    )
+    assert pipe.vae.use_tiling  # the second try ran with the lighter settings
+    assert any("ran out of memory" in note for note in result.notes)
+    assert result.image.shape == _photo().shape

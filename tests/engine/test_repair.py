@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from sdstudio import paths
+from sdstudio.engine.catalog import patchmatch_available
 from sdstudio.engine.repair import EMPTY_MASK_MESSAGE, blend_ring_width, repair_image, run_repair
 from sdstudio.errors import MaskError, UnknownNameError, UserFacingError
 from sdstudio.imaging.masks import dilate
@@ -217,3 +218,17 @@ def test_progress_values_are_monotonic():
     _, progress = _drive(run_repair(RepairJob(_scene(), _two_region_mask(), method="telea")))
     fractions = [p.fraction for p in progress]
     assert fractions == sorted(fractions) and all(isinstance(p, Progress) for p in progress)
+
+
+@pytest.mark.skipif(not patchmatch_available(), reason="pypatchmatch not installed")
+def test_parallel_regions_do_not_depend_on_the_thread_count(monkeypatch):
+    image = _scene()
+    mask = _two_region_mask()
+    image[mask > 0] = (10, 10, 10)
+    job = RepairJob(image, mask, method="auto_classical")
+    many, _ = _drive(run_repair(job))
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    one, _ = _drive(run_repair(job))
+    assert np.array_equal(many.image, one.image)
+    _assert_outside_dilated_identical(image, many.image, mask)
+    assert np.abs(many.image[mask > 0].astype(int) - 10).mean() > 30  # filled

@@ -5,10 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +41,22 @@ class RepairPanel(QWidget):
         self.prompt_label = QLabel("Prompt:")
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setPlaceholderText("What should appear in the painted area (optional)")
+        # Stable Diffusion only (the engine's defaults and limits: 25 steps, guidance 7.5).
+        self.steps_label = QLabel("Steps:")
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(1, 150)
+        self.steps_spin.setValue(25)
+        self.steps_spin.setToolTip("Denoising steps: more is slower and finer")
+        self.guidance_label = QLabel("Guidance:")
+        self.guidance_spin = QDoubleSpinBox()
+        self.guidance_spin.setRange(0.0, 30.0)
+        self.guidance_spin.setSingleStep(0.5)
+        self.guidance_spin.setValue(7.5)
+        self.guidance_spin.setToolTip("How closely to follow the prompt (higher = more literal)")
+        self.seed_label = QLabel("Seed:")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("Same seed, same result; change it for another variation")
         self.repair_button = QPushButton("Repair")
         self.repair_button.setToolTip("Fill the painted area (one undo step)")
         self.hint_label = QLabel()
@@ -48,6 +66,9 @@ class RepairPanel(QWidget):
         form.addRow("Method:", self.method_combo)
         form.addRow(self.method_description)
         form.addRow(self.prompt_label, self.prompt_edit)
+        form.addRow(self.steps_label, self.steps_spin)
+        form.addRow(self.guidance_label, self.guidance_spin)
+        form.addRow(self.seed_label, self.seed_spin)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.repair_button)
@@ -86,7 +107,14 @@ class RepairPanel(QWidget):
             return
         method = self.selected_method()
         method_id = method.id if method else "auto"
-        prompt = self.prompt_edit.text().strip() if self.prompt_edit.isVisible() else ""
+        diffusion = method is not None and method.kind == "diffusion"
+        prompt = self.prompt_edit.text().strip() if diffusion else ""
+        options = (
+            {"steps": self.steps_spin.value(), "guidance": round(self.guidance_spin.value(), 2)}
+            if diffusion
+            else {}
+        )
+        seed = self.seed_spin.value() if diffusion else 0
         document = self.document
 
         def make_job() -> RepairJob:
@@ -98,6 +126,8 @@ class RepairPanel(QWidget):
                 mask=document.mask.copy(),
                 method=method_id,
                 prompt=prompt,
+                seed=seed,
+                options=dict(options),
             )
 
         self.controller.run(OWNER, make_job)
@@ -107,8 +137,10 @@ class RepairPanel(QWidget):
         method = self.selected_method()
         self.method_description.setText(method.description if method else "")
         diffusion = method is not None and method.kind == "diffusion"
-        self.prompt_label.setVisible(diffusion)
-        self.prompt_edit.setVisible(diffusion)
+        for widget in (self.prompt_label, self.prompt_edit, self.steps_label, self.steps_spin,
+                       self.guidance_label, self.guidance_spin, self.seed_label,
+                       self.seed_spin):  # fmt: skip
+            widget.setVisible(diffusion)
 
     @Slot(str, bool)
     def _on_busy_changed(self, owner: str, _busy: bool) -> None:

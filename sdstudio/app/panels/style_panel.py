@@ -11,9 +11,16 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
     QGridLayout,
+    QGroupBox,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QScrollArea,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -22,13 +29,24 @@ from PySide6.QtWidgets import (
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.panels.common import LabelledSlider, pixmap_from_rgb, small_copy, task_methods
-from sdstudio.engine.style.presets_info import StylePreset, style_names_and_descriptions
+from sdstudio.engine.community.diffusion_files import diffusers_available
+from sdstudio.engine.style.presets_info import (
+    FREE_PROMPT_PRESET,
+    StylePreset,
+    diffusion_style_presets,
+    style_names_and_descriptions,
+)
 from sdstudio.jobs import JobResult, StyleJob
 
 OWNER = "style"
 THUMBNAIL_SIDE = 96
 COLUMNS = 2
 RENDER_DELAY_MS = 300  # after the last image change, so a burst of edits renders once
+SD_ENABLE_HINT = 'Prompt-based styles need Stable Diffusion: pip install "sdstudio[diffusion]"'
+SD_NO_MODEL_HINT = (
+    "Prompt-based styles: add a Stable Diffusion checkpoint (.safetensors) with "
+    "Models > Add model file..."
+)
 
 
 class StylePanel(QWidget):
@@ -64,9 +82,20 @@ class StylePanel(QWidget):
             )
             grid.addWidget(button, index // COLUMNS, index % COLUMNS)
             self.preset_buttons[preset.id] = button
+        # The Stable Diffusion group scrolls with the thumbnails, under them, so it never
+        # squeezes the grid on a small screen.
+        self._build_diffusion_group()
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addWidget(grid_host)
+        content_layout.addWidget(self.sd_group)
+        content_layout.addWidget(self.sd_hint_label)
+        content_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(grid_host)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.addWidget(self.strength)
         layout.addWidget(self.hint_label)
@@ -85,6 +114,113 @@ class StylePanel(QWidget):
         document.mask_changed.connect(self._hint_timer.start)
         controller.busy_changed.connect(self._on_busy_changed)
         self.refresh_models()
+
+    def _build_diffusion_group(self) -> None:
+        """Prompt-based styles: Stable Diffusion image-to-image with a checkpoint."""
+        self.sd_group = QGroupBox("Stable Diffusion")
+        self.sd_group.setObjectName("styleDiffusionGroup")
+        self.sd_model_combo = QComboBox()
+        self.sd_model_combo.setToolTip("The Stable Diffusion checkpoint that paints the style")
+        self.sd_preset_combo = QComboBox()
+        for combo in (self.sd_model_combo, self.sd_preset_combo):  # long names must not
+            combo.setSizeAdjustPolicy(  # widen the panel; the popup shows them whole
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
+        for preset in diffusion_style_presets():
+            self.sd_preset_combo.addItem(preset.name, preset.id)
+        self.sd_prompt_edit = QLineEdit()
+        self.sd_prompt_edit.setToolTip("What the result should look like; edit it freely")
+        self.sd_change_spin = QDoubleSpinBox()
+        self.sd_change_spin.setRange(0.05, 1.0)
+        self.sd_change_spin.setSingleStep(0.05)
+        self.sd_change_spin.setValue(0.6)
+        self.sd_change_spin.setToolTip(
+            "How far Stable Diffusion may move away from the photo (low keeps its shapes)"
+        )
+        self.sd_steps_spin = QSpinBox()
+        self.sd_steps_spin.setRange(1, 150)
+        self.sd_steps_spin.setValue(25)
+        self.sd_steps_spin.setToolTip("Denoising steps: more is slower and finer")
+        self.sd_seed_spin = QSpinBox()
+        self.sd_seed_spin.setRange(0, 2**31 - 1)
+        self.sd_seed_spin.setToolTip("Same seed, same result; change it for another variation")
+        self.sd_apply_button = QPushButton("Apply")
+        self.sd_apply_button.setToolTip(
+            "Restyle the photo (or the painted area) at the Strength above (one undo step)"
+        )
+        form = QFormLayout(self.sd_group)
+        form.addRow("Checkpoint:", self.sd_model_combo)
+        form.addRow("Style:", self.sd_preset_combo)
+        form.addRow("Prompt:", self.sd_prompt_edit)
+        form.addRow("Change:", self.sd_change_spin)
+        form.addRow("Steps:", self.sd_steps_spin)
+        form.addRow("Seed:", self.sd_seed_spin)
+        form.addRow(self.sd_apply_button)
+        self.sd_hint_label = QLabel()
+        self.sd_hint_label.setWordWrap(True)
+        self.sd_preset_combo.currentIndexChanged.connect(self._show_diffusion_preset)
+        self.sd_apply_button.clicked.connect(self.apply_diffusion_style)
+        self._show_diffusion_preset()
+        self.sd_prompt_edit.textChanged.connect(self._update_hint)  # no Apply without a prompt
+
+    @Slot()
+    def _show_diffusion_preset(self) -> None:
+        preset_id = self.sd_preset_combo.currentData()
+        preset = next(p for p in diffusion_style_presets() if p.id == preset_id)
+        self.sd_prompt_edit.setText(preset.prompt)
+        self.sd_prompt_edit.setPlaceholderText(
+            "Describe the style, e.g. a pastel drawing" if preset.id == FREE_PROMPT_PRESET else ""
+        )
+
+    def _refresh_diffusion_models(self) -> None:
+        current = self.sd_model_combo.currentData()
+        self.sd_model_combo.clear()
+        if diffusers_available():
+            methods, _best = task_methods("repair")
+            for method in methods:
+                if method.kind == "diffusion":
+                    self.sd_model_combo.addItem(method.name, method.id)
+                    self.sd_model_combo.setItemData(
+                        self.sd_model_combo.count() - 1, method.description,
+                        Qt.ItemDataRole.ToolTipRole,
+                    )  # fmt: skip
+            hint = SD_NO_MODEL_HINT
+        else:
+            hint = SD_ENABLE_HINT
+        index = self.sd_model_combo.findData(current)
+        if index >= 0:
+            self.sd_model_combo.setCurrentIndex(index)
+        has_models = self.sd_model_combo.count() > 0
+        self.sd_group.setVisible(has_models)
+        self.sd_hint_label.setVisible(not has_models)
+        self.sd_hint_label.setText("" if has_models else hint)
+
+    def apply_diffusion_style(self) -> None:
+        """Styles the photo with the chosen Stable Diffusion preset and prompt (one undo step)."""
+        method_id = self.sd_model_combo.currentData()
+        if not method_id or not self.document.has_image() or self.controller.is_busy(OWNER):
+            return
+        preset_id = str(self.sd_preset_combo.currentData())
+        options = {
+            "method": str(method_id),
+            "prompt": self.sd_prompt_edit.text().strip(),
+            "denoise": round(self.sd_change_spin.value(), 2),
+            "steps": self.sd_steps_spin.value(),
+        }
+        strength = self.strength.fraction()
+        seed = self.sd_seed_spin.value()
+        document = self.document
+
+        def make_job() -> StyleJob:
+            assert document.image is not None
+            mask = None if document.mask_is_empty() else document.mask.copy()
+            return StyleJob(
+                document.image.copy(), preset_id, strength=strength, mask=mask, seed=seed,
+                options=dict(options),
+            )  # fmt: skip
+
+        self.controller.run(OWNER, make_job)
 
     # -- applying a preset ---------------------------------------------------------------
 
@@ -111,6 +247,7 @@ class StylePanel(QWidget):
             if preset.id in self._trained_styles:
                 tip += "\nUses a trained style model."
             self.preset_buttons[preset.id].setToolTip(tip)
+        self._refresh_diffusion_models()
         self._update_hint()
         if self.document.has_image():  # a new style model changes how its preset looks
             self._image_changed()
@@ -182,6 +319,9 @@ class StylePanel(QWidget):
         enabled = self.document.has_image() and not busy
         for button in self.preset_buttons.values():
             button.setEnabled(enabled)
+        self.sd_apply_button.setEnabled(
+            enabled and self.sd_model_combo.count() > 0 and bool(self.sd_prompt_edit.text().strip())
+        )
         if not self.document.has_image():
             self.hint_label.setText("Open a photo first.")
         elif busy:

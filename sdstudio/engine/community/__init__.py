@@ -160,8 +160,7 @@ def diffusion_style_method(method_id: str) -> MethodInfo:
     method = find_method("repair", method_id)
     if method.kind != "diffusion":
         raise UnknownNameError(
-            f"{method.display_name} is not a Stable Diffusion model; prompt-based styles "
-            "need one."
+            f"{method.display_name} is not a Stable Diffusion model; prompt-based styles need one."
         )
     return method
 

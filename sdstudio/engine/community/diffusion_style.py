@@ -95,8 +95,7 @@ def _denoise(
     from PIL import Image
 
     prompt, negative, steps, guidance, denoise = settings
-    dtype = torch.float16 if device.type == "cuda" else torch.float32
-    pipe, needs_mask = _image_to_image_pipeline(pipelines.get(path, device, dtype))
+    pipe, needs_mask = _image_to_image_pipeline(pipelines.get(path, device, _dtype(device)))
     height, width = rgb.shape[:2]
     run_w, run_h = _working_size(pipe, height, width)
     shrinking = run_w * run_h < width * height
@@ -127,6 +126,16 @@ def _denoise(
     return cv2.resize(styled, (width, height), interpolation=back)
 
 
+def _dtype(device: torch.device) -> torch.dtype:
+    return torch.float16 if device.type == "cuda" else torch.float32
+
+
+def _lighten(pipe: Any) -> None:
+    """Less peak memory at some speed: attention in slices, the VAE in tiles."""
+    pipe.enable_attention_slicing()
+    pipe.vae.enable_tiling()
+
+
 def _steps_run(steps: int, denoise: float) -> int:
     return max(1, min(int(steps * denoise), steps))  # diffusers skips the first steps
 
@@ -153,23 +162,27 @@ def run_diffusion_style(job: StyleJob, method: Any) -> Generator[Progress, None,
     notes: list[str] = []
     started = time.perf_counter()
     yield Progress(0.0, "Loading Stable Diffusion")
-    pipelines.get(Path(method.path), device,
-                  torch.float16 if device.type == "cuda" else torch.float32)  # fmt: skip
+    pipelines.get(Path(method.path), device, _dtype(device))  # load errors surface here
     total = _steps_run(settings[2], settings[4])
 
     def call(device: torch.device) -> Any:
-        return lambda on_step: _denoise(
-            rgb, Path(method.path), device, settings, job.seed, on_step
-        )
+        return lambda on_step: _denoise(rgb, Path(method.path), device, settings, job.seed, on_step)
 
+    # Out of GPU memory: sliced attention and a tiled VAE first, then the CPU (as repair).
     try:
         styled = yield from _run_with_step_progress(call(device), total, "Stable Diffusion")
     except torch.cuda.OutOfMemoryError:
         torch.cuda.empty_cache()
-        log.warning("out of memory in Stable Diffusion style; running on the CPU")
-        notes.append("The GPU ran out of memory; Stable Diffusion ran on the CPU.")
-        device = torch.device("cpu")
-        styled = yield from _run_with_step_progress(call(device), total, "Stable Diffusion")
+        log.warning("out of memory in Stable Diffusion style; retrying with sliced attention")
+        _lighten(pipelines.get(Path(method.path), device, _dtype(device)))
+        try:
+            styled = yield from _run_with_step_progress(call(device), total, "Stable Diffusion")
+        except torch.cuda.OutOfMemoryError:
+            torch.cuda.empty_cache()
+            log.warning("out of memory in Stable Diffusion style; running on the CPU")
+            notes.append("The GPU ran out of memory; Stable Diffusion ran on the CPU.")
+            device = torch.device("cpu")
+            styled = yield from _run_with_step_progress(call(device), total, "Stable Diffusion")
     output = rgb.copy()
     blend_into(output, rgb, styled, weight, (0, 0, rgb.shape[0], rgb.shape[1]))
     _, _, steps, guidance, denoise = settings

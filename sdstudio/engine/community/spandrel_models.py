@@ -147,6 +147,22 @@ def _load_torchscript_weights(path: Path) -> dict[str, Any]:
         raise _damaged(path, error) from None
 
 
+def require_spandrel(path: Path) -> None:
+    """Raises ModelLoadError when spandrel cannot be imported.
+
+    spandrel imports torchvision for all its architectures, and the CPU-only build ships
+    without torchvision (no CPU torchvision wheel fits its torch; docs/packaging.md).
+    """
+    try:
+        import spandrel  # noqa: F401
+    except ImportError as error:
+        raise ModelLoadError(
+            f"{Path(path).name}: community model files need spandrel and torchvision, which "
+            f"this build of SD Studio does not include ({error}). Use the CUDA build or a "
+            "source install with torchvision."
+        ) from None
+
+
 def load_state_dict(path: Path) -> dict[str, Any]:
     """The file's tensors, opened without ever running code from it."""
     path = Path(path)
@@ -170,6 +186,7 @@ def load_state_dict(path: Path) -> dict[str, Any]:
         state = _load_pickle_weights(path)
     if not isinstance(state, dict) or not state:
         raise ModelLoadError(f"{path.name} holds no network weights SD Studio can use.")
+    require_spandrel(path)
     from spandrel import canonicalize_state_dict
 
     return canonicalize_state_dict(state)
@@ -215,6 +232,7 @@ def _unsupported(path: Path, state_dict: dict[str, Any]) -> ModelLoadError:
 
 def load_descriptor(path: Path, state_dict: dict[str, Any] | None = None) -> Any:
     """The spandrel ModelDescriptor (on the CPU, eval mode) for a community file."""
+    require_spandrel(path)
     from spandrel import MAIN_REGISTRY, UnsupportedModelError
 
     path = Path(path)
