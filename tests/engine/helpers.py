@@ -47,3 +47,13 @@ def save_tiny_style_model(folder: Path, style: str = "oil_painting") -> Path:
         hyperparameters=TINY_STYLE, name=f"tiny {style}", style=style,
     )  # fmt: skip
     return path
+
+
+def drive(work):
+    """Runs an engine generator to its end: (its return value, the Progress it yielded)."""
+    progress = []
+    while True:
+        try:
+            progress.append(next(work))
+        except StopIteration as stop:
+            return stop.value, progress

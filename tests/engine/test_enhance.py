@@ -8,16 +8,7 @@ from sdstudio.engine.enhance import NOTHING_TO_DO, run_enhance
 from sdstudio.engine.network_cache import network_cache
 from sdstudio.errors import UnknownNameError, UserFacingError
 from sdstudio.jobs import EnhanceJob
-from tests.engine.helpers import save_tiny_enhance_model
-
-
-def _drive(work):
-    progress = []
-    while True:
-        try:
-            progress.append(next(work))
-        except StopIteration as stop:
-            return stop.value, progress
+from tests.engine.helpers import drive, save_tiny_enhance_model
 
 
 def _photo(height=48, width=64, channels=3, seed=0):
@@ -36,7 +27,7 @@ def _photo(height=48, width=64, channels=3, seed=0):
 @pytest.mark.parametrize("scale", [2, 4])
 def test_lanczos_upscale_shapes_and_alpha(scale):
     image = _photo(channels=4)
-    result, progress = _drive(run_enhance(EnhanceJob(image, scale=scale)))
+    result, progress = drive(run_enhance(EnhanceJob(image, scale=scale)))
     assert result.image.shape == (48 * scale, 64 * scale, 4)
     assert result.params["upscaler"] == "lanczos" and progress[-1].fraction == 1.0
     alpha = result.image[..., 3]
@@ -48,15 +39,15 @@ def test_builtin_models_are_used_for_their_scale():
     folder = paths.user_models_dir()
     save_tiny_enhance_model(folder, 2)
     image = _photo()
-    result, progress = _drive(run_enhance(EnhanceJob(image, scale=2)))
+    result, progress = drive(run_enhance(EnhanceJob(image, scale=2)))
     assert result.params["upscaler"] == "tiny-sr-x2"
     assert result.image.shape == (96, 128, 3)
     assert any("tiny-sr-x2" in p.message for p in progress)
     # x4 has no model: Lanczos
-    result4, _ = _drive(run_enhance(EnhanceJob(image, scale=4)))
+    result4, _ = drive(run_enhance(EnhanceJob(image, scale=4)))
     assert result4.params["upscaler"] == "lanczos"
     # a named x2 model for x4: the model, then Lanczos the rest of the way, with a note
-    named, _ = _drive(run_enhance(EnhanceJob(image, scale=4, model="tiny-sr-x2")))
+    named, _ = drive(run_enhance(EnhanceJob(image, scale=4, model="tiny-sr-x2")))
     assert named.image.shape == (192, 256, 3) and "Lanczos" in named.notes[0]
 
 
@@ -65,7 +56,7 @@ def test_later_jobs_reuse_the_loaded_model():
     network_cache.clear()
     before = network_cache.loads
     for _ in range(2):
-        _drive(run_enhance(EnhanceJob(_photo(), scale=2)))
+        drive(run_enhance(EnhanceJob(_photo(), scale=2)))
     assert network_cache.loads - before == 1
 
 
@@ -73,18 +64,18 @@ def test_denoise_reduces_noise_and_contrast_stretches():
     flat = np.full((64, 64, 3), 120, np.uint8)
     noisy = np.clip(flat + np.random.default_rng(1).normal(0, 15, flat.shape), 0, 255)
     noisy = noisy.astype(np.uint8)
-    result, _ = _drive(run_enhance(EnhanceJob(noisy, denoise=1.0)))
+    result, _ = drive(run_enhance(EnhanceJob(noisy, denoise=1.0)))
     assert result.image.std() < 0.5 * noisy.std()
 
     dull = (_photo().astype(float) * 0.4 + 80).astype(np.uint8)
-    result, _ = _drive(run_enhance(EnhanceJob(dull, contrast=1.0)))
+    result, _ = drive(run_enhance(EnhanceJob(dull, contrast=1.0)))
     assert np.ptp(result.image) > np.ptp(dull) + 50
 
 
 def test_sharpen_raises_local_contrast():
     image = _photo()
     blurred = (image.astype(float) * 0.5 + np.roll(image, 1, axis=1) * 0.5).astype(np.uint8)
-    result, _ = _drive(run_enhance(EnhanceJob(blurred, sharpen=1.0)))
+    result, _ = drive(run_enhance(EnhanceJob(blurred, sharpen=1.0)))
 
     def edge_energy(a):
         return np.abs(np.diff(a.astype(int), axis=1)).mean()
@@ -98,13 +89,13 @@ def test_sharpening_in_strips_matches_one_pass():
 
     image = _photo(100, 64)
     whole = unsharp_mask(image, amount=1.5 * 0.7, radius=2.0)
-    strips, progress = _drive(_sharpen(image, 0.7, 2, strip_height=16))
+    strips, progress = drive(_sharpen(image, 0.7, 2, strip_height=16))
     assert np.array_equal(strips, whole) and len(progress) == 7
 
 
 def test_all_steps_combine_in_one_job():
     image = _photo(channels=4)
-    result, progress = _drive(
+    result, progress = drive(
         run_enhance(EnhanceJob(image, scale=2, denoise=0.5, sharpen=0.5, contrast=0.5))
     )
     assert result.image.shape == (96, 128, 4)
@@ -115,22 +106,22 @@ def test_all_steps_combine_in_one_job():
 def test_bad_requests_are_clear():
     image = _photo()
     with pytest.raises(UserFacingError, match="Nothing to enhance") as caught:
-        _drive(run_enhance(EnhanceJob(image)))
+        drive(run_enhance(EnhanceJob(image)))
     assert str(caught.value) == NOTHING_TO_DO
     with pytest.raises(UserFacingError, match="scale"):
-        _drive(run_enhance(EnhanceJob(image, scale=3)))
+        drive(run_enhance(EnhanceJob(image, scale=3)))
     with pytest.raises(UserFacingError, match="between 0 and 1"):
-        _drive(run_enhance(EnhanceJob(image, denoise=2)))
+        drive(run_enhance(EnhanceJob(image, denoise=2)))
     with pytest.raises(UnknownNameError, match="lanczos"):
-        _drive(run_enhance(EnhanceJob(image, scale=2, model="nope")))
+        drive(run_enhance(EnhanceJob(image, scale=2, model="nope")))
 
 
 def test_a_result_too_large_to_hold_is_refused_before_any_work():
     image = np.zeros((1, 9000, 3), np.uint8)  # x4 would be 36000 px wide
     with pytest.raises(UserFacingError, match="smaller scale"):
-        _drive(run_enhance(EnhanceJob(image, scale=4)))
+        drive(run_enhance(EnhanceJob(image, scale=4)))
 
 
 def test_one_pixel_image_upscales():
-    result, _ = _drive(run_enhance(EnhanceJob(np.full((1, 1, 3), 9, np.uint8), scale=4)))
+    result, _ = drive(run_enhance(EnhanceJob(np.full((1, 1, 3), 9, np.uint8), scale=4)))
     assert result.image.shape == (4, 4, 3)

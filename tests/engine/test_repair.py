@@ -10,16 +10,7 @@ from sdstudio.engine.repair import EMPTY_MASK_MESSAGE, blend_ring_width, repair_
 from sdstudio.errors import MaskError, UnknownNameError, UserFacingError
 from sdstudio.imaging.masks import dilate
 from sdstudio.jobs import JobResult, Progress, RepairJob
-from tests.engine.helpers import save_tiny_repair_model
-
-
-def _drive(work):
-    progress = []
-    while True:
-        try:
-            progress.append(next(work))
-        except StopIteration as stop:
-            return stop.value, progress
+from tests.engine.helpers import drive, save_tiny_repair_model
 
 
 def _scene(height=120, width=160, channels=3):
@@ -52,7 +43,7 @@ def test_classical_repair_fills_holes_and_keeps_everything_else(method):
     image_with_object = image.copy()
     mask = _two_region_mask()
     image_with_object[mask > 0] = (10, 10, 10)
-    result, progress = _drive(run_repair(RepairJob(image_with_object, mask, method=method)))
+    result, progress = drive(run_repair(RepairJob(image_with_object, mask, method=method)))
     assert isinstance(result, JobResult) and result.params["method"] == method
     assert [p.fraction for p in progress][-1] == 1.0 and len(progress) >= 3  # start + 2 areas
     _assert_outside_dilated_identical(image_with_object, result.image, mask)
@@ -66,7 +57,7 @@ def test_classical_repair_fills_holes_and_keeps_everything_else(method):
 def test_repair_keeps_alpha_bit_identical():
     image = _scene(channels=4)
     mask = _two_region_mask()
-    result, _ = _drive(run_repair(RepairJob(image, mask, method="telea")))
+    result, _ = drive(run_repair(RepairJob(image, mask, method="telea")))
     assert result.image.shape == image.shape
     assert np.array_equal(result.image[..., 3], image[..., 3])
     _assert_outside_dilated_identical(image, result.image, mask)
@@ -77,7 +68,7 @@ def test_builtin_network_repair_uses_the_model_file():
     image = _scene()
     mask = _two_region_mask()
     image[mask > 0] = 0
-    result, progress = _drive(run_repair(RepairJob(image, mask)))  # "auto" -> the model
+    result, progress = drive(run_repair(RepairJob(image, mask)))  # "auto" -> the model
     assert result.params["method"] == "tiny-repair" and result.params["method_kind"] == "builtin"
     assert "tiny-repair" in progress[0].message
     _assert_outside_dilated_identical(image, result.image, mask)
@@ -107,7 +98,7 @@ def test_each_region_gets_its_own_crop_with_context():
     mask[20:30, 20:30] = 255
     mask[250:270, 350:380] = 255
     spy = SpyFiller(working_size=4096)
-    result, progress = _drive(repair_image(image, mask > 0, spy))
+    result, progress = drive(repair_image(image, mask > 0, spy))
     assert len(spy.crops) == 2 and len(progress) == 2
     for shape, holes in spy.crops:
         assert shape[0] < 150 and shape[1] < 150 and holes > 0  # a crop, not the photo
@@ -120,7 +111,7 @@ def test_a_huge_region_is_filled_at_working_size_and_only_the_hole_changes():
     mask = np.zeros((600, 500), np.uint8)
     mask[100:500, 150:350] = 255
     spy = SpyFiller(working_size=64)
-    result, _ = _drive(repair_image(image, mask > 0, spy))
+    result, _ = drive(repair_image(image, mask > 0, spy))
     ((shape, _),) = spy.crops
     assert max(shape[:2]) == 64
     _assert_outside_dilated_identical(image, result, mask)
@@ -134,7 +125,7 @@ def test_a_long_thin_scratch_is_filled_at_full_resolution_in_tiles():
     mask = np.zeros((600, 500), np.uint8)
     cv2.line(mask, (10, 20), (480, 580), 255, 4)
     spy = SpyFiller(working_size=256)
-    result, progress = _drive(repair_image(image, mask > 0, spy))
+    result, progress = drive(repair_image(image, mask > 0, spy))
     assert len(spy.crops) > 3
     assert len(progress) > len(spy.crops)  # progress (a chance to cancel) after every tile
     fractions = [p.fraction for p in progress]
@@ -163,7 +154,7 @@ def test_a_brightness_step_at_the_hole_edge_is_corrected():
     mask[:30, :40] = 255  # at the corner, so the crop starts at (0, 0) like the truth
     damaged = truth.copy()
     damaged[mask > 0] = 0
-    result, _ = _drive(repair_image(damaged, mask > 0, OffsetFiller(truth)))
+    result, _ = drive(repair_image(damaged, mask > 0, OffsetFiller(truth)))
     error = np.abs(result[mask > 0].astype(int) - truth[mask > 0].astype(int)).mean()
     assert error < 8  # without the correction it would be ~40
 
@@ -171,51 +162,51 @@ def test_a_brightness_step_at_the_hole_edge_is_corrected():
 def test_empty_mask_says_so():
     image = _scene()
     with pytest.raises(UserFacingError, match="empty") as caught:
-        _drive(run_repair(RepairJob(image, np.zeros(image.shape[:2], np.uint8))))
+        drive(run_repair(RepairJob(image, np.zeros(image.shape[:2], np.uint8))))
     assert str(caught.value) == EMPTY_MASK_MESSAGE
 
 
 def test_wrong_size_mask_is_a_mask_error():
     image = _scene()
     with pytest.raises(MaskError, match="160 x 120"):
-        _drive(run_repair(RepairJob(image, np.full((10, 10), 255, np.uint8))))
+        drive(run_repair(RepairJob(image, np.full((10, 10), 255, np.uint8))))
 
 
 def test_mask_covering_everything_is_a_clear_error():
     image = _scene()
     with pytest.raises(MaskError, match="whole image"):
-        _drive(run_repair(RepairJob(image, np.full(image.shape[:2], 255, np.uint8))))
+        drive(run_repair(RepairJob(image, np.full(image.shape[:2], 255, np.uint8))))
 
 
 def test_mostly_covered_mask_works_with_a_note():
     image = _scene(40, 40)
     mask = np.full((40, 40), 255, np.uint8)
     mask[:5, :5] = 0
-    result, _ = _drive(run_repair(RepairJob(image, mask, method="telea")))
+    result, _ = drive(run_repair(RepairJob(image, mask, method="telea")))
     assert any("covers" in note for note in result.notes)
 
 
 def test_tiny_images():
     with pytest.raises(MaskError):  # a 1x1 image can only be all hole
-        _drive(
+        drive(
             run_repair(RepairJob(np.full((1, 1, 3), 7, np.uint8), np.full((1, 1), 255, np.uint8)))
         )
     image = np.array([[[10, 20, 30], [200, 0, 0]]], np.uint8)
     mask = np.array([[0, 255]], np.uint8)
     save_tiny_repair_model(paths.user_models_dir())
     for method in ("telea", "tiny-repair"):
-        result, _ = _drive(run_repair(RepairJob(image, mask, method=method)))
+        result, _ = drive(run_repair(RepairJob(image, mask, method=method)))
         assert result.image.shape == (1, 2, 3)
 
 
 def test_unknown_method_lists_choices():
     image = _scene()
     with pytest.raises(UnknownNameError, match="telea"):
-        _drive(run_repair(RepairJob(image, _two_region_mask(), method="magic")))
+        drive(run_repair(RepairJob(image, _two_region_mask(), method="magic")))
 
 
 def test_progress_values_are_monotonic():
-    _, progress = _drive(run_repair(RepairJob(_scene(), _two_region_mask(), method="telea")))
+    _, progress = drive(run_repair(RepairJob(_scene(), _two_region_mask(), method="telea")))
     fractions = [p.fraction for p in progress]
     assert fractions == sorted(fractions) and all(isinstance(p, Progress) for p in progress)
 
@@ -226,9 +217,9 @@ def test_parallel_regions_do_not_depend_on_the_thread_count(monkeypatch):
     mask = _two_region_mask()
     image[mask > 0] = (10, 10, 10)
     job = RepairJob(image, mask, method="auto_classical")
-    many, _ = _drive(run_repair(job))
+    many, _ = drive(run_repair(job))
     monkeypatch.setattr("os.cpu_count", lambda: 1)
-    one, _ = _drive(run_repair(job))
+    one, _ = drive(run_repair(job))
     assert np.array_equal(many.image, one.image)
     _assert_outside_dilated_identical(image, many.image, mask)
     assert np.abs(many.image[mask > 0].astype(int) - 10).mean() > 30  # filled

@@ -12,7 +12,7 @@ from sdstudio.engine.runner import run_job, run_to_completion
 from sdstudio.engine.tiled_inference import CPU_FALLBACK_NOTE
 from sdstudio.errors import UnknownNameError, UserFacingError
 from sdstudio.jobs import EnhanceJob, JobResult, Progress, RepairJob, StyleJob
-from tests.engine.helpers import save_tiny_repair_model
+from tests.engine.helpers import drive, save_tiny_repair_model
 
 
 def _image(height=40, width=56):
@@ -20,21 +20,12 @@ def _image(height=40, width=56):
     return np.stack([x * 4, y * 6, (x + y) * 2], axis=-1).astype(np.uint8)
 
 
-def _drive(work):
-    progress = []
-    while True:
-        try:
-            progress.append(next(work))
-        except StopIteration as stop:
-            return stop.value, progress
-
-
 def test_repair_and_enhance_jobs_yield_progress_and_return_a_result():
     image = _image()
     mask = np.zeros(image.shape[:2], np.uint8)
     mask[10:20, 10:20] = 255
     for job in (RepairJob(image, mask, method="telea"), EnhanceJob(image, scale=2)):
-        result, progress = _drive(run_job(job))
+        result, progress = drive(run_job(job))
         assert isinstance(result, JobResult) and progress
         assert all(isinstance(p, Progress) and 0.0 <= p.fraction <= 1.0 for p in progress)
         assert result.params["task"] == job.task

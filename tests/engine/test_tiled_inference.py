@@ -8,6 +8,7 @@ from torch import nn
 from sdstudio.engine.tiled_inference import CPU_FALLBACK_NOTE, run_network_tiled
 from sdstudio.errors import UserFacingError
 from sdstudio.jobs import Progress
+from tests.engine.helpers import drive
 
 
 class SmoothingNet(nn.Module):
@@ -27,15 +28,6 @@ class NearestUpscale(nn.Module):
         return nn.functional.interpolate(x, scale_factor=2, mode="nearest")
 
 
-def _drive(work):
-    progress = []
-    while True:
-        try:
-            progress.append(next(work))
-        except StopIteration as stop:
-            return stop.value, progress
-
-
 def _photo_like(height, width, seed=0):
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:height, 0:width]
@@ -46,10 +38,10 @@ def _photo_like(height, width, seed=0):
 def test_tiled_equals_whole_image_and_shows_no_seam():
     image = _photo_like(150, 170)
     network = SmoothingNet().eval()
-    whole, _ = _drive(
+    whole, _ = drive(
         run_network_tiled(network, image, scale=1, device=torch.device("cpu"), tile_size=512)
     )
-    tiled, progress = _drive(
+    tiled, progress = drive(
         run_network_tiled(
             network, image, scale=1, device=torch.device("cpu"), tile_size=64, overlap=16,
             min_tile_size=32,
@@ -66,7 +58,7 @@ def test_tiled_equals_whole_image_and_shows_no_seam():
 
 def test_tiled_upscale_shape():
     image = _photo_like(70, 90)
-    result, _ = _drive(
+    result, _ = drive(
         run_network_tiled(
             NearestUpscale(), image, scale=2, device=torch.device("cpu"), tile_size=32, overlap=8,
             min_tile_size=16,
@@ -94,7 +86,7 @@ def test_out_of_memory_retries_with_smaller_tiles():
     network = SmoothingNet().eval()
     calls = _fail_while(network, lambda x: x.shape[-1] > 64)
     image = _photo_like(100, 120)
-    result, _ = _drive(
+    result, _ = drive(
         run_network_tiled(
             network, image, scale=1, device=torch.device("cpu"), tile_size=128, overlap=8,
             min_tile_size=32,
@@ -110,7 +102,7 @@ def test_out_of_memory_then_finishes_on_the_cpu_with_a_note():
     network = SmoothingNet().eval().to(torch.float16)
     calls = _fail_while(network, lambda x: x.dtype == torch.float16)
     image = _photo_like(40, 50)
-    result, _ = _drive(
+    result, _ = drive(
         run_network_tiled(
             network, image, scale=1, device=torch.device("cpu"), dtype=torch.float16,
             tile_size=64, min_tile_size=64,
@@ -125,7 +117,7 @@ def test_out_of_memory_on_the_cpu_is_a_clear_error():
     network = SmoothingNet().eval()
     _fail_while(network, lambda x: True)
     with pytest.raises(UserFacingError, match="not enough memory"):
-        _drive(
+        drive(
             run_network_tiled(
                 network, _photo_like(40, 40), scale=1, device=torch.device("cpu"),
                 tile_size=64, min_tile_size=64,
