@@ -20,6 +20,12 @@ Setup (fixed, so two runs compare):
   image minus a border of ``scale`` pixels. Baseline: bicubic (OpenCV); Lanczos beside it.
 - Delta: the method's mean minus the baseline's mean on the same photos and cases.
 
+- Style: every trained style model against the procedural preset it backs, both run
+  through the real Style job (``options["renderer"]`` "auto" vs "filters") at full
+  strength. The learnt presets are deterministic, so the procedural render is the
+  reference: PSNR over RGB and SSIM on luminance over the whole image say how closely the
+  network reproduces it; the speed section times both on a 2048x1536 photo.
+
 Also prints the speed goals (CPU): repair of a 5 % mask on a 2048x1536 photo with the
 default ("auto") method, and seconds per input megapixel of the default x2 enhance, each
 beside its classical baseline timed in the same run. Writes a side-by-side image grid
@@ -214,18 +220,40 @@ def enhance_with(method: Method, small: np.ndarray, scale: int) -> np.ndarray:
     return run_job(EnhanceJob(image=small, scale=scale, model=method.id, device="cpu"))
 
 
+def style_models() -> list:
+    from sdstudio.engine import catalog
+    from sdstudio.engine.style.presets_info import STYLE_PRESETS
+
+    return [
+        info
+        for info in catalog.list_methods("style", include_providers=False)
+        if info.kind == "builtin" and info.style in STYLE_PRESETS
+    ]
+
+
+def style_with(preset: str, image: np.ndarray, renderer: str) -> np.ndarray:
+    from sdstudio.jobs import StyleJob
+
+    return run_job(
+        StyleJob(image=image, preset=preset, device="cpu", options={"renderer": renderer})
+    )
+
+
 # ----- the benchmark -----
 Scores = dict[tuple[str, str], list[tuple[float, float]]]  # (case, method) -> per photo
 
 
-def evaluate(photos, log, tasks: set[str], shown: str) -> tuple[Scores, Scores, dict]:
+def evaluate(photos, log, tasks: set[str], shown: str) -> tuple[Scores, Scores, Scores, dict]:
     repair_scores: Scores = defaultdict(list)
     enhance_scores: Scores = defaultdict(list)
+    style_scores: Scores = defaultdict(list)
     samples: dict = {}
     r_methods = repair_methods() if "repair" in tasks else []
     e_methods = enhance_methods() if "enhance" in tasks else []
+    s_models = style_models() if "style" in tasks else []
     log("repair: " + ", ".join(m.id for m in r_methods))
     log("enhance: " + ", ".join(f"{m.id}" for m in e_methods))
+    log("style: " + ", ".join(f"{m.id} ({m.style})" for m in s_models))
     names = [name for name, _ in photos]
     shown_index = names.index(shown) if shown in names else 0
     for index, (name, truth) in enumerate(photos):
@@ -248,9 +276,29 @@ def evaluate(photos, log, tasks: set[str], shown: str) -> tuple[Scores, Scores, 
                 enhance_scores[(case, method.id)].append(psnr_ssim(output, truth, where))
                 if index == shown_index:
                     samples[("enhance", case, method.id)] = (output, small)
+        everywhere = np.ones(truth.shape[:2], bool)
+        for model in s_models:
+            procedural = style_with(model.style, truth, "filters")
+            network = style_with(model.style, truth, "auto")
+            style_scores[(model.style, model.id)].append(psnr_ssim(network, procedural, everywhere))
+            if index == shown_index:
+                samples[("style", model.style, "preset")] = (procedural, None)
+                samples[("style", model.style, model.id)] = (network, None)
         log(f"photo {index + 1}/{len(photos)} {name} done")
     samples["truth"] = photos[shown_index][1]
-    return repair_scores, enhance_scores, samples
+    return repair_scores, enhance_scores, style_scores, samples
+
+
+def style_table(scores: Scores) -> list[str]:
+    lines = [
+        "| preset | model | PSNR dB vs preset | SSIM vs preset |",
+        "|---|---|---:|---:|",
+    ]
+    for (preset, model), values in scores.items():
+        psnr = statistics.fmean(v[0] for v in values)
+        ssim = statistics.fmean(v[1] for v in values)
+        lines.append(f"| {preset} | {model} | {psnr:.2f} | {ssim:.4f} |")
+    return lines
 
 
 def table(scores: Scores, cases, baseline: str, title: str) -> list[str]:
@@ -298,7 +346,8 @@ def label(tile: np.ndarray, text: str) -> np.ndarray:
 
 
 def make_grid(samples: dict, path: Path, tile: int = 192) -> Path | None:
-    """Rows: the box repair and the degraded x2 enhance on the first photo, as crops."""
+    """Rows: the box repair, the degraded x2 and x4 enhance, and each learnt style, as
+    crops of one photo."""
     truth = samples["truth"]
     height, width = truth.shape[:2]
     rows = []
@@ -326,6 +375,14 @@ def make_grid(samples: dict, path: Path, tile: int = 192) -> Path | None:
         for key in keys:
             tiles.append(label(samples[key][0][y : y + tile, x : x + tile], key[2]))
         rows.append(tiles + [label(truth[y : y + tile, x : x + tile], "original")])
+    for preset in dict.fromkeys(key[1] for key in samples if key[0] == "style"):
+        keys = [key for key in samples if key[0] == "style" and key[1] == preset]
+        y, x = crop_for(None, height, width, tile)
+        tiles = [label(truth[y : y + tile, x : x + tile], "photo")]
+        for key in keys:
+            text = f"{preset} (procedural)" if key[2] == "preset" else key[2]
+            tiles.append(label(samples[key][0][y : y + tile, x : x + tile], text))
+        rows.append(tiles)
     if not rows:
         return None
     columns = max(len(row) for row in rows)
@@ -388,6 +445,14 @@ def speed(photo: np.ndarray) -> list[str]:
     e_base = (
         timed(lambda: cv2.resize(small, (2048, 1536), interpolation=cv2.INTER_CUBIC)) / megapixels
     )
+    style_lines = []
+    for model in style_models():
+        procedural = timed(lambda m=model: style_with(m.style, big, "filters"), repeats=1)
+        network = timed(lambda m=model: style_with(m.style, big, "auto"), repeats=1)
+        style_lines.append(
+            f"| style {model.style}, 2048x1536 | {model.id} | {network:.2f} s | "
+            f"procedural {procedural:.2f} s | - | ratio {network / procedural:.2f} |"
+        )
     return [
         "| goal | default method | seconds | baseline (same run) | goal | met |",
         "|---|---|---:|---:|---:|:---:|",
@@ -397,6 +462,7 @@ def speed(photo: np.ndarray) -> list[str]:
         f"| enhance x2, per input MP (1024x768) | {enhance_default} | {e_default:.2f} s/MP | "
         f"bicubic {e_base:.3f} s/MP | < {GOALS['enhance']:.0f} s/MP | "
         f"{'yes' if e_default < GOALS['enhance'] else 'no'} |",
+        *style_lines,
     ]
 
 
@@ -425,7 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--grid-photo", default=GRID_PHOTO, help="photo (file stem) shown in the grid"
     )
-    parser.add_argument("--tasks", default="repair,enhance", help="which tasks to score")
+    parser.add_argument(
+        "--tasks", default="repair,enhance,style", help="which tasks to score (comma-separated)"
+    )
     parser.add_argument(
         "--extra-models", type=Path, help="also evaluate the model files in this folder"
     )
@@ -446,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     limit = 4 if args.quick and not args.limit else args.limit
     photos = load_photos(args.val, args.size, limit)
     started = time.perf_counter()
-    repair_scores, enhance_scores, samples = evaluate(
+    repair_scores, enhance_scores, style_scores, samples = evaluate(
         photos, log, set(args.tasks.split(",")), args.grid_photo
     )
     print(f"## Quality on {len(photos)} validation photos (long side <= {args.size} px)")
@@ -455,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(table(repair_scores, MASK_KINDS, REPAIR_BASELINE, "mask")))
     print("\nEnhance (whole image):\n")
     print("\n".join(table(enhance_scores, ENHANCE_CASES, ENHANCE_BASELINE, "case")))
+    if style_scores:
+        print("\nStyle (trained network vs the procedural preset it learnt, whole image):\n")
+        print("\n".join(style_table(style_scores)))
     print("\nModel files:\n")
     print("\n".join(model_sizes()))
     grid = make_grid(samples, args.grid)
@@ -471,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
 
         args.json.write_text(
             json.dumps({"repair": serial(repair_scores), "enhance": serial(enhance_scores),
+                        "style": serial(style_scores),
                         "photos": [name for name, _ in photos], "size": args.size}, indent=1)
         )  # fmt: skip
     return 0

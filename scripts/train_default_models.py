@@ -132,6 +132,7 @@ class Recipe:
     config: dict[str, Any] = field(default_factory=dict)  # further TrainingConfig fields
     degradation: str | None = None  # enhance: a PROFILES key
     scale: int = 2
+    metadata: dict[str, str] = field(default_factory=dict)  # further model-file metadata
 
 
 FIDELITY = {  # L1 only: the fidelity-first default (no adversarial term, no discriminator)
@@ -144,6 +145,23 @@ FIDELITY = {  # L1 only: the fidelity-first default (no adversarial term, no dis
     "val_count": 4,
     "val_size": 192,
     "max_side": 1024,
+}
+
+# A style network learns its procedural preset from paired renders (L1 only: the presets
+# chosen are deterministic, so there is one right answer per pixel and nothing to invent).
+DISTIL = {
+    "style_source": "preset",
+    "adv_weight": 0.0,
+    "nce_weight": 0.0,
+    "lr_g": 1e-3,
+    "betas": [0.9, 0.99],
+    "ema_decay": 0.999,
+    "checkpoint_every": 50,
+    "validate_every": 500,
+    "val_count": 4,
+    "val_size": 192,
+    "max_side": 1024,
+    "color_jitter": 0.05,
 }
 
 RECIPES = [
@@ -180,6 +198,58 @@ RECIPES = [
         config=FIDELITY,
         degradation="clean_mild",
         scale=4,
+    ),
+    Recipe(
+        key="repair",
+        file_name="sdstudio-repair.safetensors",
+        display_name="SD Studio Repair",
+        description=(
+            "Fills scratches, dust, blobs and removed objects: refines the automatic "
+            "classical fill (PatchMatch and Telea) with a learnt correction inside the hole."
+        ),
+        task="repair",
+        hyperparameters={"channels": 16, "dilations": [1, 2, 4, 8]},
+        steps=3000,
+        batch_size=8,
+        crop=192,
+        config={
+            **FIDELITY,
+            "architecture": "inpaint_refiner",
+            "lr_g": 1e-3,
+            "validate_every": 500,
+        },
+        # Crops up to this size are refined at full resolution (engine.repair_network).
+        metadata={"working_size": "1024"},
+    ),
+    Recipe(
+        key="style-cartoon",
+        file_name="sdstudio-style-cartoon.safetensors",
+        display_name="SD Studio Cartoon",
+        description=(
+            "Flat colour areas with bold dark outlines: the Cartoon preset, learnt by a "
+            "style network that the training wizard can fine-tune on your own examples."
+        ),
+        task="style",
+        hyperparameters={"channels": 16, "residual_blocks": 5},
+        steps=2500,
+        batch_size=8,
+        crop=160,
+        config={**DISTIL, "style_preset": "cartoon"},
+    ),
+    Recipe(
+        key="style-neon-glow",
+        file_name="sdstudio-style-neon-glow.safetensors",
+        display_name="SD Studio Neon glow",
+        description=(
+            "The photo's edges as glowing neon lines on a dark background: the Neon glow "
+            "preset, learnt by a style network that the training wizard can fine-tune."
+        ),
+        task="style",
+        hyperparameters={"channels": 16, "residual_blocks": 5},
+        steps=2500,
+        batch_size=8,
+        crop=160,
+        config={**DISTIL, "style_preset": "neon_glow"},
     ),
 ]
 
@@ -299,6 +369,7 @@ def ship(recipe: Recipe, exported: Path, out_dir: Path, command: str) -> Path:
             "hardware": f"{platform.machine()} CPU, {os.cpu_count()} cores, torch "
             f"{torch.__version__}, {torch.get_num_threads()} thread(s)",
             "training_data": "photos/train (333 photos; see models/README.md for sources)",
+            **recipe.metadata,
         }
     )
     shipped = save_model(

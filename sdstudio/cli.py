@@ -107,6 +107,10 @@ def build_parser(include_train: bool = True) -> argparse.ArgumentParser:
     style.add_argument(
         "--change", type=unit_interval, help="how far SD may move from the photo (default 0.6)"
     )
+    style.add_argument(
+        "--filters", action="store_true",
+        help="use the procedural preset even where a trained style model backs it",
+    )  # fmt: skip
 
     enhance = commands.add_parser("enhance", help="upscale, denoise, sharpen, fix contrast")
     _add_job_io(enhance, mask=None)
@@ -365,7 +369,7 @@ def build_job(args: argparse.Namespace, image: Any, mask: Any):
             prompt=args.prompt, options=_given(steps=args.steps, guidance=args.guidance),
         )  # fmt: skip
     if args.command == "style":
-        options = {}
+        options = {"renderer": "filters"} if args.filters else {}
         if args.model:
             options = _given(method=args.model, prompt=args.prompt or None, steps=args.steps,
                              denoise=args.change)  # fmt: skip

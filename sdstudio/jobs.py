@@ -65,7 +65,10 @@ class StyleJob:
 
     @property
     def title(self) -> str:
-        return f"Style: {self.preset}"
+        from sdstudio.engine.style.presets_info import DIFFUSION_STYLE_PRESETS, STYLE_PRESETS
+
+        known = STYLE_PRESETS.get(self.preset) or DIFFUSION_STYLE_PRESETS.get(self.preset)
+        return f"Style: {known.name if known else self.preset}"
 
 
 @dataclass(eq=False)

@@ -143,6 +143,32 @@ def test_style_with_strength_and_mask(tmp_path, capsys):
     assert np.abs(out[15:30, 20:40].astype(int) - original[15:30, 20:40]).mean() > 10
 
 
+def test_style_filters_flag_skips_a_trained_style_model(tmp_path, isolated_user_data):
+    import torch
+
+    from sdstudio.engine.model_file import save_model
+    from sdstudio.engine.networks import StyleTransferNet
+
+    torch.manual_seed(0)
+    hyper = {"channels": 4, "residual_blocks": 1}
+    models = isolated_user_data / "models"
+    models.mkdir(exist_ok=True)
+    save_model(
+        models / "tiny-sketch.safetensors", StyleTransferNet(**hyper), task="style",
+        architecture="style_resnet", hyperparameters=hyper, name="Tiny sketch",
+        style="pencil_sketch",
+    )  # fmt: skip
+    write_photo(tmp_path / "in.png")
+    base = ["style", str(tmp_path / "in.png"), "--style", "pencil_sketch", "-o"]
+    assert main([*base, str(tmp_path / "net.png")]) == 0
+    assert main([*base, str(tmp_path / "filters.png"), "--filters"]) == 0
+    network = np.asarray(Image.open(tmp_path / "net.png")).astype(int)
+    filters = np.asarray(Image.open(tmp_path / "filters.png")).astype(int)
+    # The untrained network is far from a grey pencil drawing; the filters make one.
+    assert np.abs(filters[..., 0] - filters[..., 1]).max() <= 8
+    assert np.abs(network - filters).mean() > 10
+
+
 def test_models_lists_every_task_and_problem_files(isolated_user_data, capsys):
     models = isolated_user_data / "models"
     models.mkdir(exist_ok=True)

@@ -126,10 +126,27 @@ def test_shipped_model_runs_through_the_real_job(path: Path):
         assert (out[mask == 0] == image[mask == 0]).mean() > 0.8
         assert psnr(out[mask > 0], image[mask > 0]) > 12.0
     else:
-        image = example_crop(64)
-        out = run_to_completion(StyleJob(image=image, preset=info.style, strength=1.0)).image
-        assert out.shape == image.shape
-        assert not np.array_equal(out, image)
+        image = example_crop(96)
+        styled = run_to_completion(StyleJob(image=image, preset=info.style, strength=1.0))
+        assert styled.params["method"] == method.id
+        procedural = run_to_completion(
+            StyleJob(image=image, preset=info.style, options={"renderer": "filters"})
+        )
+        assert styled.image.shape == image.shape
+        # A learnt preset looks like the preset: far closer to it than the photo is.
+        assert psnr(styled.image, procedural.image) > psnr(image, procedural.image) + 5.0
+
+
+def test_shipped_style_models_back_their_presets_and_the_repair_model_is_the_default():
+    recipes = load_recipes()
+    for recipe in recipes.values():
+        if recipe.task == "style" and (MODELS_DIR / recipe.file_name).exists():
+            info = read_model_info(MODELS_DIR / recipe.file_name)
+            assert info.style == recipe.config["style_preset"]
+    repair_files = [r.file_name for r in recipes.values() if r.task == "repair"]
+    shipped = [MODELS_DIR / name for name in repair_files if (MODELS_DIR / name).exists()]
+    if shipped:
+        assert catalog.best_method("repair").path == shipped[0]
 
 
 def test_compact_sr_with_bicubic_base_and_zero_residual_is_bicubic_upscaling():

@@ -32,6 +32,7 @@ MAX_HEADER_BYTES = 100_000_000
 # ``sdstudio.engine.networks.ARCHITECTURES``.
 ARCHITECTURE_TASKS: dict[str, str] = {
     "ffc_inpaint": "repair",
+    "inpaint_refiner": "repair",
     "compact_sr": "enhance",
     "style_resnet": "style",
 }

@@ -318,7 +318,7 @@ def make_filler(method: MethodInfo, job: RepairJob) -> RegionFiller:
     if method.kind == "builtin":
         from sdstudio.engine.repair_network import NetworkFiller
 
-        return NetworkFiller.for_method(method, job.device)
+        return NetworkFiller.for_method(method, job.device, seed=job.seed)
     try:
         from sdstudio.engine.community import repair_filler
     except ImportError:

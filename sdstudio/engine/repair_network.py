@@ -1,4 +1,8 @@
-"""Filling repair crops with a trained inpainting network (``ffc_inpaint`` models)."""
+"""Filling repair crops with a trained inpainting network.
+
+``ffc_inpaint`` networks fill the masked photo; guided ones (``inpaint_refiner``) refine
+the classical fills (``engine.repair_guides``), which the filler computes first.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sdstudio.engine.devices import resolve_device
 from sdstudio.engine.model_file import read_model_info
 from sdstudio.engine.network_cache import network_cache
 from sdstudio.engine.networks import FFCInpaintGenerator
+from sdstudio.engine.repair_guides import GUIDED_ARCHITECTURES, guided_input
 from sdstudio.engine.tiled_inference import (
     CPU_FALLBACK_NOTE,
     image_to_tensor,
@@ -36,16 +41,24 @@ class NetworkFiller:
     working_size: int = DEFAULT_WORKING_SIZE
     blend_colours: bool = True
     notes: list[str] = field(default_factory=list)
+    guided: bool = False  # the network takes repair_guides.guided_input
+    seed: int = 0  # PatchMatch's, for guided networks
 
     @classmethod
-    def for_method(cls, method: MethodInfo, device_choice: str) -> NetworkFiller:
+    def for_method(cls, method: MethodInfo, device_choice: str, seed: int = 0) -> NetworkFiller:
         if method.path is None:
             raise ValueError(f"{method.id} has no model file")
         info = read_model_info(method.path)
         device = resolve_device(device_choice)
         network, dtype = network_cache.get(info, device)
         working_size = int(info.provenance.get("working_size", DEFAULT_WORKING_SIZE))
-        return cls(network, device, dtype, working_size=max(64, working_size))
+        guided = info.architecture in GUIDED_ARCHITECTURES
+        # A guided network's fill starts from the classical one, which already continues
+        # the surroundings' colours; re-matching them would undo what it learnt.
+        return cls(
+            network, device, dtype, working_size=max(64, working_size),
+            blend_colours=not guided, guided=guided, seed=seed,
+        )  # fmt: skip
 
     def fill(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         try:
@@ -62,6 +75,11 @@ class NetworkFiller:
             return self._predict(image, hole)
 
     def _predict(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        if self.guided:
+            guides = torch.from_numpy(guided_input(image, hole, seed=self.seed))
+            with torch.inference_mode():
+                output = self.network(guides[None].to(self.device, self.dtype))
+            return np.clip(np.rint(tensor_to_image(output) * 255.0), 0, 255).astype(np.uint8)
         rgb = image_to_tensor(image, self.device, self.dtype)
         mask = torch.from_numpy(hole.astype(np.float32))[None, None].to(self.device, self.dtype)
         with torch.inference_mode():

@@ -5,8 +5,10 @@ damages the file that was there before."""
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import secrets
+import time
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +66,7 @@ def save_image(
         temp.unlink(missing_ok=True)
         raise
     sync_folder(folder)
+    remove_stale_temporaries(path)
 
 
 def _pil_image(pixels: np.ndarray, keep_alpha: bool) -> Image.Image:
@@ -119,6 +122,21 @@ def _save_error_message(exc: Exception, path: Path) -> str:
         return f"The folder '{path.parent}' does not exist, so '{path.name}' was not saved."
     detail = getattr(exc, "strerror", None) or str(exc)
     return f"Could not save '{path.name}': {detail}.{untouched}"
+
+
+# A temporary file this old was left by a save that was killed (a live save takes seconds).
+STALE_TEMPORARY_SECONDS = 600
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete the ``.part`` files that killed saves of ``path`` left beside it."""
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            pass  # gone already, or not ours to delete: it costs nothing to leave it
 
 
 def sync_folder(folder: Path) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 from sdstudio import __version__
-from sdstudio.imaging.image_save import sync_folder
+from sdstudio.imaging.image_save import remove_stale_temporaries, sync_folder
 from sdstudio.session.project_errors import ProjectFileError, ProjectSaveError
 from sdstudio.session.project_migration import FORMAT_NAME, FORMAT_VERSION
 from sdstudio.session.project_model import Project
@@ -183,6 +183,7 @@ def write_project(path: Path | str, project: Project, *, compress_level: int = 6
             pass
         raise ProjectSaveError(save_error_message(exc, path)) from exc
     sync_folder(folder)
+    remove_stale_temporaries(path)
 
 
 def save_error_message(exc: OSError, path: Path) -> str:

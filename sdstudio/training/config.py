@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 TASKS = ("repair", "enhance", "style")
+STYLE_SOURCES = ("examples", "preset")
 
 # The engine architecture each task trains (keys of sdstudio.engine.networks.ARCHITECTURES).
 DEFAULT_ARCHITECTURE = {"repair": "ffc_inpaint", "enhance": "compact_sr", "style": "style_resnet"}
@@ -55,6 +56,9 @@ class TrainingConfig:
     discriminator_hyperparameters: dict[str, Any] = field(default_factory=dict)
     scale: int = 2  # enhance only
     style_preset: str | None = None  # style only: the Style panel preset the model backs
+    # style only: "examples" learns from style_data_dir (unpaired); "preset" learns the
+    # procedural style_preset itself from paired renders (how the default styles are made)
+    style_source: str = "examples"
     preset: str = "quick"
     steps: int = 300
     batch_size: int = 4
@@ -101,6 +105,11 @@ class TrainingConfig:
         self.betas = tuple(self.betas)  # JSON gives a list
         if self.task not in TASKS:
             raise ValueError(f"unknown task {self.task!r}; expected one of {', '.join(TASKS)}")
+        if self.style_source not in STYLE_SOURCES:
+            raise ValueError(
+                f"unknown style source {self.style_source!r}; expected one of "
+                + ", ".join(STYLE_SOURCES)
+            )
         if self.architecture is None:
             self.architecture = DEFAULT_ARCHITECTURE[self.task]
 

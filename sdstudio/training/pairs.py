@@ -1,7 +1,8 @@
 """Training batches made from plain photos, one maker per task.
 
 Batches are numpy ``float32`` arrays shaped ``(N, C, H, W)`` in 0..1, ready for
-``torch.from_numpy``; making them needs no torch, so they are easy to test and to look at.
+``torch.from_numpy``; making them needs no torch (guided repair inputs use OpenCV's and
+PatchMatch's fills), so they are easy to test and to look at.
 """
 
 from __future__ import annotations
@@ -18,23 +19,28 @@ def to_chw(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32) / 255.0
 
 
-def repair_input(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """What the inpainting generator sees: RGB with the hole blanked, then the mask."""
+def repair_input(image: np.ndarray, mask: np.ndarray, guided: bool = False) -> np.ndarray:
+    """What the inpainting generator sees: RGB with the hole blanked, then the mask; or,
+    for a ``guided`` network, the classical fills and the mask (``engine.repair_guides``)."""
+    if guided:
+        from sdstudio.engine.repair_guides import guided_input
+
+        return guided_input(image, mask > 0)
     hole = (mask > 0).astype(np.float32)[None]
     rgb = to_chw(image) if image.dtype == np.uint8 else image
     return np.concatenate([rgb * (1.0 - hole), hole], axis=0)
 
 
 class RepairPairs:
-    def __init__(self, pool: ImagePool, crop: int, jitter: float) -> None:
-        self.pool, self.crop, self.jitter = pool, crop, jitter
+    def __init__(self, pool: ImagePool, crop: int, jitter: float, guided: bool = False) -> None:
+        self.pool, self.crop, self.jitter, self.guided = pool, crop, jitter, guided
 
     def make_batch(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
         inputs, targets, masks = [], [], []
         for _ in range(size):
             patch = augment(rng, random_crop(rng, self.pool.sample(rng), self.crop), self.jitter)
             mask = random_damage_mask(rng, self.crop, self.crop)
-            inputs.append(repair_input(patch, mask))
+            inputs.append(repair_input(patch, mask, self.guided))
             targets.append(to_chw(patch))
             masks.append((mask > 0).astype(np.float32)[None])
         return {"input": np.stack(inputs), "target": np.stack(targets), "mask": np.stack(masks)}

@@ -55,7 +55,7 @@ class TaskStep:
             mask = batch["mask"]
             composite = output * mask + batch["target"] * (1 - mask)
             return torch.cat([composite, mask], 1), torch.cat([batch["target"], mask], 1)
-        if task == "enhance":
+        if task == "enhance" or "target" in batch:  # a style learnt from paired renders
             return output, batch["target"]
         return output, batch["style"]
 
@@ -66,7 +66,7 @@ class TaskStep:
                 "l1": c.l1_weight
                 * losses.masked_l1(output, batch["target"], batch["mask"], c.mask_l1_weight)
             }
-        if task == "enhance":
+        if task == "enhance" or "target" in batch:
             return {"l1": c.l1_weight * (output - batch["target"]).abs().mean()}
         terms = {"structure": c.structure_weight * losses.structure_loss(output, batch["input"])}
         if nets.nce is not None and c.nce_weight > 0:
@@ -115,7 +115,7 @@ class TaskStep:
             if c.fm_weight > 0:
                 matcher = (
                     losses.feature_statistics_matching
-                    if c.task == "style"
+                    if c.task == "style" and "target" not in batch
                     else losses.feature_matching
                 )
                 g_terms["fm"] = c.fm_weight * matcher(

@@ -38,6 +38,7 @@ from sdstudio.training.model_setup import (
     build_discriminator,
     build_generator,
     export_model,
+    resolve_base_model,
     resolve_device,
     unique_model_path,
 )
@@ -123,11 +124,17 @@ class TrainingRun:
         self.image_count = len(report.images)
         pool = ImagePool(train_paths, c.max_side)
         if c.task == "repair":
-            self.pairs = RepairPairs(pool, c.crop, c.color_jitter)
+            self.pairs = RepairPairs(pool, c.crop, c.color_jitter, self._guided())
         elif c.task == "enhance":
             self.pairs = EnhancePairs(
                 pool, c.crop, c.network_hyperparameters()["scale"], c.color_jitter
             )
+        elif c.style_source == "preset":
+            from sdstudio.training.preset_pairs import PresetStylePairs
+
+            if not c.style_preset:
+                raise TrainingDataError("Learning a style preset needs the preset's name.")
+            self.pairs = PresetStylePairs(pool, c.style_preset, c.crop, c.color_jitter)
         else:
             if not c.style_data_dir:
                 raise TrainingDataError("Style training needs a folder of style examples.")
@@ -138,6 +145,16 @@ class TrainingRun:
             self.pairs = StylePairs(
                 pool, ImagePool(style_report.images, c.max_side), c.crop, c.color_jitter
             )
+
+    def _guided(self) -> bool:
+        """Whether the repair generator refines classical fills (its input differs)."""
+        from sdstudio.engine.repair_guides import GUIDED_ARCHITECTURES
+
+        c = self.config
+        architecture = c.architecture
+        if c.base_model:
+            architecture = resolve_base_model(c.base_model, c.task).architecture
+        return architecture in GUIDED_ARCHITECTURES
 
     def _networks(self, generator: torch.nn.Module) -> Networks:
         c = self.config
@@ -161,7 +178,8 @@ class TrainingRun:
         images = [decode_image(path) for path in self.val_paths]
         styles = [decode_image(path) for path in getattr(self, "style_paths", [])[:4]]
         scale = self.hyperparameters.get("scale", c.scale)
-        return Validator(c.task, images, c.val_size, scale, c.seed, styles)
+        guided = c.task == "repair" and self._guided()
+        return Validator(c.task, images, c.val_size, scale, c.seed, styles, guided)
 
     # ----- state -----
     def _modules(self) -> dict[str, torch.nn.Module | torch.optim.Optimizer]:

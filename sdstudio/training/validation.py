@@ -78,6 +78,7 @@ class Validator:
         scale: int = 2,
         seed: int = 0,
         style_examples: list[np.ndarray] | None = None,
+        guided: bool = False,  # repair: the network takes the classical fills
     ) -> None:
         if task == "enhance":
             size -= size % (4 * scale)
@@ -92,7 +93,7 @@ class Validator:
                 kind = VALIDATION_MASK_KINDS[index % len(VALIDATION_MASK_KINDS)]
                 mask = damage_mask(rng, size, size, kind)
                 self.masks.append(mask)
-                inputs.append(repair_input(target, mask))
+                inputs.append(repair_input(target, mask, guided))
             elif task == "enhance":
                 clean = target.astype(np.float32) / 255.0
                 low = fixed_degradation(clean, scale, seed * 1000 + index)
@@ -105,8 +106,7 @@ class Validator:
     def _classical(self, index: int) -> np.ndarray:
         target = self.targets[index]
         if self.task == "repair":
-            hole = self.inputs[index, :3]
-            damaged = to_uint8(hole)
+            damaged = np.where(self.masks[index][..., None] > 0, 0, target).astype(np.uint8)
             return cv2.inpaint(damaged, self.masks[index], 3, cv2.INPAINT_TELEA)
         if self.task == "enhance":
             low = to_uint8(self.inputs[index])

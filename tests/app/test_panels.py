@@ -176,7 +176,7 @@ def test_jobs_from_three_panels_queue_and_apply_in_order(qtbot, app_window, engi
     _click(panels.enhance.enhance_button)
     assert app_window.job_controller.status_widget.label.text().endswith("(+2 queued)")
     qtbot.waitUntil(lambda: len(applied) == 3, timeout=JOB_TIMEOUT_MS)
-    assert applied == ["Repair", "Style: cartoon", "Enhance x2"]
+    assert applied == ["Repair", "Style: Cartoon", "Enhance x2"]
     # Each job was built from the result of the one before: invert, invert, double.
     expected = np.repeat(np.repeat(pixels, 2, axis=0), 2, axis=1)
     np.testing.assert_array_equal(document.image, expected)
@@ -250,13 +250,29 @@ def test_style_applies_at_the_slider_strength_and_mask(qtbot, app_window, engine
         _click(panel.preset_buttons["watercolour"])
     params = document.history_params()[-1]
     assert params["preset"] == "watercolour" and params["strength"] == pytest.approx(0.35)
-    assert document.undo_stack.undoText() == "Style: watercolour"
+    assert document.undo_stack.undoText() == "Style: Watercolour"
     job = engine.jobs[-1]
     np.testing.assert_array_equal(job.mask, document.mask)  # the mask limits the effect
     document.clear_mask()
     with qtbot.waitSignal(app_window.job_controller.result_applied, timeout=JOB_TIMEOUT_MS):
         _click(panel.preset_buttons["cartoon"])
     assert engine.jobs[-1].mask is None  # no mask: the whole photo
+
+
+def test_trained_style_models_can_be_turned_off(qtbot, app_window, engine):
+    from sdstudio.engine import catalog
+
+    panel = _panels(app_window).style
+    trained = {m.style for m in catalog.list_methods("style", include_providers=False)}
+    assert (not panel.use_trained_check.isHidden()) == bool(trained & set(panel.preset_buttons))
+    open_photo(app_window, photo())
+    with qtbot.waitSignal(app_window.job_controller.result_applied, timeout=JOB_TIMEOUT_MS):
+        _click(panel.preset_buttons["cartoon"])
+    assert engine.jobs[-1].options == {"renderer": "auto"}
+    panel.use_trained_check.setChecked(False)
+    with qtbot.waitSignal(app_window.job_controller.result_applied, timeout=JOB_TIMEOUT_MS):
+        _click(panel.preset_buttons["cartoon"])
+    assert engine.jobs[-1].options == {"renderer": "filters"}
 
 
 def test_style_thumbnails_render_in_the_background(qtbot, app_window, engine):

@@ -173,7 +173,7 @@ def test_history_shows_each_steps_parameters(qtbot, window, photo_file, monkeypa
     document = window.document
     _run_job(qtbot, window, lambda: StyleJob(document.image.copy(), "watercolour", 0.25, seed=9))
     text = step_details(document.undo_stack, 1)
-    assert text.splitlines()[0] == "Style: watercolour"
+    assert text.splitlines()[0] == "Style: Watercolour"
     assert "Strength: 0.25" in text and "Seed: 9" in text
     assert step_details(document.undo_stack, 0) == ""
 

@@ -104,3 +104,22 @@ def test_half_precision_matches_full_precision(network_class, hyperparameters, c
         half = network.half()(x.half())
     assert half.dtype == torch.float16
     assert (half.float() - full).abs().max() < 0.01
+
+
+@pytest.mark.parametrize("size", [(17, 23), (64, 64), (5, 9)])
+def test_untrained_fill_refiner_returns_the_classical_fill(size):
+    from sdstudio.engine.networks import ClassicalFillRefiner
+
+    torch.manual_seed(0)
+    network = ClassicalFillRefiner(channels=4, dilations=(1, 2)).eval()
+    guides = torch.rand(1, 7, *size)
+    guides[:, 6:] = (guides[:, 6:] > 0.5).float()
+    with torch.no_grad():
+        untouched = network(guides)
+        torch.nn.init.normal_(network.head.weight, std=0.1)
+        corrected = network(guides)
+    assert untouched.shape == (1, 3, *size)
+    assert torch.equal(untouched, guides[:, :3])  # the zero head: exactly the classical fill
+    known = guides[:, 6:].expand(1, 3, *size) == 0
+    assert torch.equal(corrected[known], guides[:, :3][known])  # known pixels never change
+    assert not torch.equal(corrected, untouched)

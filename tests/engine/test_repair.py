@@ -75,6 +75,43 @@ def test_builtin_network_repair_uses_the_model_file():
     assert not np.array_equal(result.image[mask > 0], image[mask > 0])
 
 
+def _save_refiner(folder, head_std: float = 0.0):
+    import torch
+
+    from sdstudio.engine.model_file import save_model
+    from sdstudio.engine.networks import ClassicalFillRefiner
+
+    torch.manual_seed(0)
+    hyper = {"channels": 4, "dilations": [1, 2]}
+    network = ClassicalFillRefiner(**hyper)
+    if head_std:
+        torch.nn.init.normal_(network.head.weight, std=head_std)
+    save_model(
+        folder / "tiny-refiner.safetensors", network, task="repair",
+        architecture="inpaint_refiner", hyperparameters=hyper, name="Tiny refiner",
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(not patchmatch_available(), reason="pypatchmatch is not installed")
+def test_a_fill_refiner_starts_from_the_automatic_classical_fill():
+    image = _scene()
+    mask = _two_region_mask()
+    image[mask > 0] = 0
+    classical, _ = drive(run_repair(RepairJob(image, mask, method="auto_classical", seed=3)))
+    _save_refiner(paths.user_models_dir())
+    untrained, _ = drive(run_repair(RepairJob(image, mask, seed=3)))  # "auto": the model
+    assert untrained.params["method"] == "tiny-refiner"
+    # Zero correction: bit for bit the classical result (same PatchMatch seed, no recolouring).
+    np.testing.assert_array_equal(untrained.image, classical.image)
+    _save_refiner(paths.user_models_dir(), head_std=0.2)
+    from sdstudio.engine.network_cache import network_cache
+
+    network_cache.clear()
+    corrected, _ = drive(run_repair(RepairJob(image, mask, seed=3)))
+    assert not np.array_equal(corrected.image, classical.image)
+    _assert_outside_dilated_identical(image, corrected.image, mask)
+
+
 class SpyFiller:
     """Fills with a flat colour and records the crops it was given."""
 

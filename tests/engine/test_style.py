@@ -201,3 +201,64 @@ def test_closing_the_job_between_tiles_stops_it_and_leaves_torch_threads_alone(m
     work.close()
     with pytest.raises(StopIteration):
         next(work)
+
+
+def test_a_style_network_paints_a_large_photo_at_the_reference_size(
+    isolated_user_data, monkeypatch
+):
+    import torch
+
+    from sdstudio.engine.model_file import save_model
+    from sdstudio.engine.networks import StyleTransferNet
+    from sdstudio.engine.style import trained
+    from sdstudio.paths import user_models_dir
+
+    torch.manual_seed(0)
+    hyper = {"channels": 4, "residual_blocks": 1}
+    save_model(
+        user_models_dir() / "tiny-cartoon.safetensors", StyleTransferNet(**hyper), task="style",
+        architecture="style_resnet", hyperparameters=hyper, name="Tiny cartoon", style="cartoon",
+    )  # fmt: skip
+    seen: list[tuple[int, ...]] = []
+    real_run = trained.run_network_tiled
+
+    def spy(network, image, **kwargs):
+        seen.append(image.shape)
+        return (yield from real_run(network, image, **kwargs))
+
+    monkeypatch.setattr(trained, "run_network_tiled", spy)
+    large = photo_like(1080, 1350, seed=4)  # style unit 1.2: painted at 900x1125
+    result, _ = run_to_end(StyleJob(image=large, preset="cartoon"))
+    assert seen == [(900, 1125, 3)] and result.image.shape == large.shape
+    assert any("painted at 1125x900" in note and "1350x1080" in note for note in result.notes)
+    small = photo_like(48, 64)  # unit 0.4 (the smallest): painted 2.5 times larger
+    result, _ = run_to_end(StyleJob(image=small, preset="cartoon"))
+    assert seen[-1] == (120, 160, 3) and result.image.shape == small.shape
+    assert not any("painted at" in note for note in result.notes)
+    reference = photo_like(900, 920)
+    run_to_end(StyleJob(image=reference, preset="cartoon"))
+    assert seen[-1] == (900, 920, 3)
+
+
+def test_the_procedural_preset_can_be_asked_for_over_a_trained_network(isolated_user_data):
+    import torch
+
+    from sdstudio.engine.model_file import save_model
+    from sdstudio.engine.networks import StyleTransferNet
+    from sdstudio.paths import user_models_dir
+
+    torch.manual_seed(0)
+    hyper = {"channels": 4, "residual_blocks": 1}
+    save_model(
+        user_models_dir() / "tiny-neon.safetensors", StyleTransferNet(**hyper), task="style",
+        architecture="style_resnet", hyperparameters=hyper, name="Tiny neon", style="neon_glow",
+    )  # fmt: skip
+    image = photo_like()
+    trained, _ = run_to_end(StyleJob(image=image, preset="neon_glow"))
+    filters, _ = run_to_end(
+        StyleJob(image=image, preset="neon_glow", options={"renderer": "filters"})
+    )
+    assert (trained.params["method"], filters.params["method"]) == ("tiny-neon", "filters")
+    assert not np.array_equal(trained.image, filters.image)
+    with pytest.raises(UserFacingError, match="renderer"):
+        run_to_end(StyleJob(image=image, preset="neon_glow", options={"renderer": "magic"}))

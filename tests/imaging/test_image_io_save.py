@@ -179,3 +179,13 @@ def test_dialog_filters():
     assert format_for_dialog_filter("All files (*)") is None
     assert SAVE_FORMATS["JPEG"].supports_quality and not SAVE_FORMATS["JPEG"].supports_alpha
     assert SAVE_FORMATS["PNG"].supports_alpha and not SAVE_FORMATS["PNG"].supports_quality
+
+
+def test_a_save_removes_an_old_leftover_of_a_killed_save(tmp_path):
+    path = tmp_path / "photo.png"
+    leftover = tmp_path / ".photo.png.0badf00d.part"
+    leftover.write_bytes(b"half a png")
+    day_ago = os.path.getmtime(leftover) - 86400
+    os.utime(leftover, (day_ago, day_ago))
+    save_image(np.zeros((4, 4, 3), np.uint8), path)
+    assert path.exists() and not leftover.exists()

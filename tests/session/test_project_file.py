@@ -249,3 +249,19 @@ def test_file_mode_follows_umask(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_saving_clears_what_a_killed_save_left_but_not_a_save_in_progress(tmp_path):
+    path = tmp_path / "trip.sdsproj"
+    killed = tmp_path / ".trip.sdsproj.dead0001.part"
+    in_progress = tmp_path / ".trip.sdsproj.live0002.part"
+    other = tmp_path / ".other.sdsproj.dead0003.part"
+    for leftover in (killed, in_progress, other):
+        leftover.write_bytes(b"half a zip")
+    hour_ago = os.path.getmtime(killed) - 3600
+    os.utime(killed, (hour_ago, hour_ago))
+    os.utime(other, (hour_ago, hour_ago))
+    write_project(path, sample_project())
+    assert not killed.exists()
+    assert in_progress.exists() and other.exists()  # someone else's, or still being written
+    assert read_project(path).current.shape == sample_project().current.shape

@@ -12,6 +12,7 @@ from sdstudio.engine.model_file import load_network, read_model_info
 from sdstudio.errors import TrainingDataError, UserFacingError
 from sdstudio.training import events as ev
 from sdstudio.training.config import run_dir_for
+from sdstudio.training.datasets import ImagePool
 from sdstudio.training.pairs import RepairPairs
 from sdstudio.training.stability_guard import TrainingUnstable
 from sdstudio.training.trainer import train
@@ -162,3 +163,28 @@ def test_repeated_failures_stop_with_a_clear_explanation(monkeypatch, photo_fold
             seen.append(event)
     assert len(of_type(seen, ev.GuardTriggered)) == 2
     assert "last good checkpoint is kept" in str(raised.value)
+
+
+def test_a_classical_fill_refiner_trains_on_guided_inputs(photo_folder):
+    config = tiny_config(
+        "repair",
+        photo_folder,
+        "my refiner",
+        architecture="inpaint_refiner",
+        hyperparameters={"channels": 4, "dilations": [1, 2]},
+        adv_weight=0.0,
+        steps=6,
+    )
+    events, model_path = run_to_end(train(config))
+    info = read_model_info(model_path)
+    assert (info.task, info.architecture) == ("repair", "inpaint_refiner")
+    validated = of_type(events, ev.Validated)[-1].scores
+    assert "psnr_hole" in validated["model"] and "psnr_hole" in validated["classical"]
+    pairs = RepairPairs(ImagePool(sorted(photo_folder.iterdir()), 96), 32, 0.0, guided=True)
+    batch = pairs.make_batch(np.random.default_rng(0), 2)
+    assert batch["input"].shape == (2, 7, 32, 32)
+    hole = batch["mask"] > 0
+    guides_known = batch["input"][:, :6] * (1 - batch["mask"])
+    target_known = np.concatenate([batch["target"]] * 2, 1) * (1 - batch["mask"])
+    np.testing.assert_allclose(guides_known, target_known, atol=1e-6)  # fills keep the photo
+    np.testing.assert_array_equal(batch["input"][:, 6:], hole.astype(np.float32))

@@ -11,6 +11,7 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -68,6 +69,16 @@ class StylePanel(QWidget):
         self.strength = LabelledSlider("Strength", 100, "0% keeps the photo, 100% full style")
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
+        # Shown only when a trained model backs a preset: off gives the procedural preset,
+        # which works at the photo's full resolution.
+        self.use_trained_check = QCheckBox("Use trained style models")
+        self.use_trained_check.setObjectName("styleUseTrained")
+        self.use_trained_check.setChecked(True)
+        self.use_trained_check.setToolTip(
+            "Presets marked as trained are painted by a style network. Turn this off to use "
+            "the procedural filters instead."
+        )
+        self.use_trained_check.toggled.connect(self._image_changed)
         grid_host = QWidget()
         grid = QGridLayout(grid_host)
         for index, preset in enumerate(self.presets):
@@ -98,6 +109,7 @@ class StylePanel(QWidget):
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.addWidget(self.strength)
+        layout.addWidget(self.use_trained_check)
         layout.addWidget(self.hint_label)
         layout.addWidget(scroll, 1)
 
@@ -234,9 +246,16 @@ class StylePanel(QWidget):
         def make_job() -> StyleJob:
             assert document.image is not None
             mask = None if document.mask_is_empty() else document.mask.copy()
-            return StyleJob(document.image.copy(), preset_id, strength=strength, mask=mask)
+            return StyleJob(
+                document.image.copy(), preset_id, strength=strength, mask=mask,
+                options=self.renderer_options(),
+            )  # fmt: skip
 
         self.controller.run(OWNER, make_job)
+
+    def renderer_options(self) -> dict[str, str]:
+        """A StyleJob's options for the checkbox: trained networks where they exist, or not."""
+        return {"renderer": "auto" if self.use_trained_check.isChecked() else "filters"}
 
     def refresh_models(self) -> None:
         """Re-reads which presets are backed by a trained style model (shown in tooltips)."""
@@ -247,6 +266,7 @@ class StylePanel(QWidget):
             if preset.id in self._trained_styles:
                 tip += "\nUses a trained style model."
             self.preset_buttons[preset.id].setToolTip(tip)
+        self.use_trained_check.setVisible(bool(self._trained_styles & set(self.preset_buttons)))
         self._refresh_diffusion_models()
         self._update_hint()
         if self.document.has_image():  # a new style model changes how its preset looks
@@ -282,7 +302,9 @@ class StylePanel(QWidget):
         for preset in self.presets:
             self.preset_buttons[preset.id].setIcon(preview)  # plain photo until styled
             # device="cpu": thumbnails are tiny; a GPU round trip would cost more than it saves.
-            job = StyleJob(small, preset.id, strength=1.0, device="cpu")
+            job = StyleJob(
+                small, preset.id, strength=1.0, device="cpu", options=self.renderer_options()
+            )
             job_id = self.controller.run_background(job, self._thumbnail_done)
             if job_id is not None:
                 self._thumbnail_jobs[job_id] = preset.id

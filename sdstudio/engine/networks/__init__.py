@@ -9,12 +9,14 @@ from torch import nn
 
 from sdstudio.engine.networks.compact_sr import CompactSRNet
 from sdstudio.engine.networks.inpaint_ffc import FFCInpaintGenerator
+from sdstudio.engine.networks.inpaint_refiner import ClassicalFillRefiner
 from sdstudio.engine.networks.patch_discriminator import PatchDiscriminator
 from sdstudio.engine.networks.style_resnet import StyleTransferNet
 
 # The ``architecture`` metadata value of a model file -> the class that builds it.
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     "ffc_inpaint": FFCInpaintGenerator,
+    "inpaint_refiner": ClassicalFillRefiner,
     "compact_sr": CompactSRNet,
     "style_resnet": StyleTransferNet,
     "patch_discriminator": PatchDiscriminator,
@@ -22,6 +24,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
 
 __all__ = [
     "ARCHITECTURES",
+    "ClassicalFillRefiner",
     "CompactSRNet",
     "FFCInpaintGenerator",
     "PatchDiscriminator",

@@ -20,6 +20,12 @@ class TileContext:
         return max(1, round(size * self.unit))
 
 
+# Brush sizes are tuned for a photo whose short side is about this many pixels (unit 1).
+# A style network that learnt a preset learnt it at unit 1, so the engine resizes photos
+# to unit 1 for it (style/trained.py).
+REFERENCE_SHORT_SIDE = 900
+
+
 def style_unit(image_size: tuple[int, int]) -> float:
-    """Brush sizes are tuned for a photo whose short side is about 900 pixels."""
-    return min(6.0, max(0.4, min(image_size) / 900.0))
+    """Pixels per style pixel for a photo of ``image_size``: 1 at the reference size."""
+    return min(6.0, max(0.4, min(image_size) / REFERENCE_SHORT_SIDE))

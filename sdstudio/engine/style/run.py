@@ -22,6 +22,8 @@ from sdstudio.errors import UserFacingError
 from sdstudio.imaging.colour import join_alpha, split_alpha
 from sdstudio.jobs import JobResult, Progress, StyleJob
 
+RENDERERS = ("auto", "filters")
+
 # Longest tile edge: big enough that the margins are a small share of the work, small
 # enough that a tile's few dozen float intermediates stay well under a gigabyte.
 TILE_SIZE = {"cpu": 2048, "default": 2048}
@@ -30,6 +32,11 @@ TILE_SIZE = {"cpu": 2048, "default": 2048}
 def uses_diffusion(job: StyleJob) -> bool:
     """A prompt-based preset: ``options["method"]`` names a Stable Diffusion checkpoint."""
     return bool((job.options or {}).get("method"))
+
+
+def renderer(job: StyleJob) -> str:
+    """``options["renderer"]``: "auto" (a trained network where one backs the preset)."""
+    return str((job.options or {}).get("renderer", "auto"))
 
 
 def validate_style_job(job: StyleJob) -> None:
@@ -42,6 +49,10 @@ def validate_style_job(job: StyleJob) -> None:
         raise UserFacingError("The image to style must be 8-bit RGB or RGBA pixels.")
     if image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 1:
         raise UserFacingError(f"The image to style has an unusable shape {image.shape}.")
+    if renderer(job) not in RENDERERS:
+        raise UserFacingError(
+            f"Unknown style renderer '{renderer(job)}'. Choose one of: {', '.join(RENDERERS)}."
+        )
     if not 0.0 <= float(job.strength) <= 1.0:
         raise UserFacingError(f"Style strength must be between 0 and 1 (got {job.strength}).")
 
@@ -64,7 +75,8 @@ def run_style(job: StyleJob) -> Generator[Progress, None, JobResult]:
         return JobResult(job.image.copy(), notes, params)
     device = resolve_device(job.device)
     notes: list[str] = []
-    network = find_style_network(preset.id)
+    # "filters" asks for the procedural preset even where a trained network backs it.
+    network = None if renderer(job) == "filters" else find_style_network(preset.id)
     started = time.perf_counter()
     try:
         output = yield from _styled(job, rgb, weight, device, network, notes)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+import cv2
 import numpy as np
 import torch
 
 from sdstudio.engine.catalog import MethodInfo, list_methods
 from sdstudio.engine.network_cache import network_cache
 from sdstudio.engine.style.blend import blend_into
+from sdstudio.engine.style.context import style_unit
 from sdstudio.engine.tiled_inference import run_network_tiled
 from sdstudio.jobs import Progress
 
-# The style network normalises per instance, so it looks best with much context per tile.
-NETWORK_TILE_SIZE = 1024
+# The style network normalises per instance, so it looks best with much context per tile:
+# a working-size photo (900 x 1600 at most for 16:9) is one tile.
+NETWORK_TILE_SIZE = 1600
 NETWORK_OVERLAP = 96
 
 
@@ -34,12 +37,21 @@ def run_style_network(
     device: torch.device,
     notes: list[str],
 ) -> Generator[Progress, None, np.ndarray]:
-    """Style ``rgb`` with the network, blend by ``weight`` into ``output`` and return it."""
+    """Style ``rgb`` with the network, blend by ``weight`` into ``output`` and return it.
+
+    A style network paints with brushes of a fixed size in pixels: a learnt preset's at
+    unit 1, the reference size. The photo is resized so that one of its style pixels is
+    one network pixel, which gives the strokes the size the procedural preset would give
+    them on this photo, and the result is resized back.
+    """
     assert method.path is not None
     network, dtype = network_cache.get(method.path, device)
+    height, width = rgb.shape[:2]
+    working = working_size((height, width))
+    small = rgb if working == (height, width) else resize_rgb(rgb, working)
     result = yield from run_network_tiled(
         network,
-        rgb,
+        small,
         scale=1,
         device=device,
         dtype=dtype,
@@ -48,6 +60,30 @@ def run_style_network(
         message=method.display_name,
     )
     notes.extend(result.notes)
-    height, width = rgb.shape[:2]
-    blend_into(output, rgb, result.image, weight, (0, 0, height, width))
+    styled = result.image
+    if working != (height, width):
+        styled = resize_rgb(styled, (height, width))
+        if working[0] < height:
+            notes.append(
+                f"The style network painted at {working[1]}x{working[0]} and the result "
+                f"was enlarged to {width}x{height}."
+            )
+    blend_into(output, rgb, styled, weight, (0, 0, height, width))
     return output
+
+
+def working_size(size: tuple[int, int]) -> tuple[int, int]:
+    """``(height, width)`` at which the photo's style unit is one pixel (within 5 %)."""
+    height, width = size
+    factor = 1.0 / style_unit(size)
+    if abs(factor - 1.0) < 0.05:
+        return height, width
+    return max(1, round(height * factor)), max(1, round(width * factor))
+
+
+def resize_rgb(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``uint8 (H, W, 3)`` to ``(height, width)``: area averaging down, Lanczos up."""
+    height, width = size
+    shrinking = height * width < rgb.shape[0] * rgb.shape[1]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4
+    return cv2.resize(rgb, (width, height), interpolation=interpolation)
