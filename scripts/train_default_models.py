@@ -230,8 +230,8 @@ RECIPES = [
             "style network that the training wizard can fine-tune on your own examples."
         ),
         task="style",
-        hyperparameters={"channels": 16, "residual_blocks": 5},
-        steps=2500,
+        hyperparameters={"channels": 16, "residual_blocks": 5, "input_skip": True},
+        steps=2000,
         batch_size=8,
         crop=160,
         config={**DISTIL, "style_preset": "cartoon"},
@@ -245,8 +245,8 @@ RECIPES = [
             "preset, learnt by a style network that the training wizard can fine-tune."
         ),
         task="style",
-        hyperparameters={"channels": 16, "residual_blocks": 5},
-        steps=2500,
+        hyperparameters={"channels": 16, "residual_blocks": 5, "input_skip": True},
+        steps=2000,
         batch_size=8,
         crop=160,
         config={**DISTIL, "style_preset": "neon_glow"},

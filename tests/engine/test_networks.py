@@ -123,3 +123,19 @@ def test_untrained_fill_refiner_returns_the_classical_fill(size):
     known = guides[:, 6:].expand(1, 3, *size) == 0
     assert torch.equal(corrected[known], guides[:, :3][known])  # known pixels never change
     assert not torch.equal(corrected, untouched)
+
+
+def test_style_net_with_input_skip_sees_the_input_colours_at_the_end():
+    torch.manual_seed(0)
+    plain = StyleTransferNet(channels=4, residual_blocks=1)
+    skip = StyleTransferNet(channels=4, residual_blocks=1, input_skip=True)
+    assert "head.weight" in skip.state_dict() and "head.weight" not in plain.state_dict()
+    assert skip.head.in_channels == 4 + 3
+    x = torch.rand(1, 3, 21, 30)
+    with torch.no_grad():
+        assert skip(x).shape == (1, 3, 21, 30)
+        # Only the head differs in what it is given: zero the features' part and the output
+        # follows the input pixel by pixel.
+        skip.head.weight[:, :4].zero_()
+        a, b = skip(x), skip(torch.roll(x, 5, dims=3))
+    assert torch.allclose(torch.roll(a, 5, dims=3)[..., 9:-9], b[..., 9:-9], atol=1e-5)

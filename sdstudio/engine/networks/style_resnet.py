@@ -51,9 +51,14 @@ class StyleTransferNet(nn.Module):
     supports_half = True
     size_multiple = 4
 
-    def __init__(self, *, channels: int = 16, residual_blocks: int = 5) -> None:
+    def __init__(
+        self, *, channels: int = 16, residual_blocks: int = 5, input_skip: bool = False
+    ) -> None:
         super().__init__()
         c = channels
+        # InstanceNorm throws away each channel's mean, i.e. the photo's colours; a style
+        # that keeps them (cartoon, neon) gets the input beside the last convolution.
+        self.input_skip = input_skip
         self.encoder = nn.Sequential(
             *_conv_norm_relu(3, c, 9),
             *_conv_norm_relu(c, 2 * c, 3, stride=2),
@@ -67,11 +72,15 @@ class StyleTransferNet(nn.Module):
             *_conv_norm_relu(4 * c, 2 * c, 3),
             nn.Upsample(scale_factor=2, mode="nearest"),
             *_conv_norm_relu(2 * c, c, 3),
-            nn.Conv2d(c, 3, 9, padding=4, padding_mode="reflect"),
+            *([] if input_skip else [nn.Conv2d(c, 3, 9, padding=4, padding_mode="reflect")]),
         )
+        if input_skip:
+            self.head = nn.Conv2d(c + 3, 3, 9, padding=4, padding_mode="reflect")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         height, width = x.shape[-2:]
         x = pad_to_multiple(x, 4, minimum=8)
         y = self.decoder(self.blocks(self.encoder(x)))
+        if self.input_skip:
+            y = self.head(torch.cat([y, x], 1))
         return torch.sigmoid(y)[..., :height, :width]
