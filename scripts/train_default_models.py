@@ -164,6 +164,23 @@ DISTIL = {
     "color_jitter": 0.05,
 }
 
+
+def learnt_style(preset: str, name: str, description: str) -> Recipe:
+    """A style network that learns the procedural ``preset`` (all learnt alike)."""
+    return Recipe(
+        key=f"style-{preset.replace('_', '-')}",
+        file_name=f"sdstudio-style-{preset.replace('_', '-')}.safetensors",
+        display_name=f"SD Studio {name}",
+        description=description,
+        task="style",
+        hyperparameters={"channels": 16, "residual_blocks": 5, "input_skip": True},
+        steps=2000,
+        batch_size=8,
+        crop=160,
+        config={**DISTIL, "style_preset": preset},
+    )
+
+
 RECIPES = [
     Recipe(
         key="enhance-x2",
@@ -221,35 +238,17 @@ RECIPES = [
         # Crops up to this size are refined at full resolution (engine.repair_network).
         metadata={"working_size": "1024"},
     ),
-    Recipe(
-        key="style-cartoon",
-        file_name="sdstudio-style-cartoon.safetensors",
-        display_name="SD Studio Cartoon",
-        description=(
-            "Flat colour areas with bold dark outlines: the Cartoon preset, learnt by a "
-            "style network that the training wizard can fine-tune on your own examples."
-        ),
-        task="style",
-        hyperparameters={"channels": 16, "residual_blocks": 5, "input_skip": True},
-        steps=2000,
-        batch_size=8,
-        crop=160,
-        config={**DISTIL, "style_preset": "cartoon"},
+    learnt_style(
+        "cartoon",
+        "Cartoon",
+        "Flat colour areas with bold dark outlines: the Cartoon preset, learnt by a "
+        "style network that the training wizard can fine-tune on your own examples.",
     ),
-    Recipe(
-        key="style-neon-glow",
-        file_name="sdstudio-style-neon-glow.safetensors",
-        display_name="SD Studio Neon glow",
-        description=(
-            "The photo's edges as glowing neon lines on a dark background: the Neon glow "
-            "preset, learnt by a style network that the training wizard can fine-tune."
-        ),
-        task="style",
-        hyperparameters={"channels": 16, "residual_blocks": 5, "input_skip": True},
-        steps=2000,
-        batch_size=8,
-        crop=160,
-        config={**DISTIL, "style_preset": "neon_glow"},
+    learnt_style(
+        "neon_glow",
+        "Neon glow",
+        "The photo's edges as glowing neon lines on a dark background: the Neon glow "
+        "preset, learnt by a style network that the training wizard can fine-tune.",
     ),
 ]
 

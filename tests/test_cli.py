@@ -144,20 +144,11 @@ def test_style_with_strength_and_mask(tmp_path, capsys):
 
 
 def test_style_filters_flag_skips_a_trained_style_model(tmp_path, isolated_user_data):
-    import torch
+    from tests.engine.helpers import save_tiny_style_model
 
-    from sdstudio.engine.model_file import save_model
-    from sdstudio.engine.networks import StyleTransferNet
-
-    torch.manual_seed(0)
-    hyper = {"channels": 4, "residual_blocks": 1}
     models = isolated_user_data / "models"
     models.mkdir(exist_ok=True)
-    save_model(
-        models / "tiny-sketch.safetensors", StyleTransferNet(**hyper), task="style",
-        architecture="style_resnet", hyperparameters=hyper, name="Tiny sketch",
-        style="pencil_sketch",
-    )  # fmt: skip
+    save_tiny_style_model(models, "pencil_sketch")
     write_photo(tmp_path / "in.png")
     base = ["style", str(tmp_path / "in.png"), "--style", "pencil_sketch", "-o"]
     assert main([*base, str(tmp_path / "net.png")]) == 0

@@ -206,19 +206,11 @@ def test_closing_the_job_between_tiles_stops_it_and_leaves_torch_threads_alone(m
 def test_a_style_network_paints_a_large_photo_at_the_reference_size(
     isolated_user_data, monkeypatch
 ):
-    import torch
-
-    from sdstudio.engine.model_file import save_model
-    from sdstudio.engine.networks import StyleTransferNet
     from sdstudio.engine.style import trained
     from sdstudio.paths import user_models_dir
+    from tests.engine.helpers import save_tiny_style_model
 
-    torch.manual_seed(0)
-    hyper = {"channels": 4, "residual_blocks": 1}
-    save_model(
-        user_models_dir() / "tiny-cartoon.safetensors", StyleTransferNet(**hyper), task="style",
-        architecture="style_resnet", hyperparameters=hyper, name="Tiny cartoon", style="cartoon",
-    )  # fmt: skip
+    save_tiny_style_model(user_models_dir(), "cartoon")
     seen: list[tuple[int, ...]] = []
     real_run = trained.run_network_tiled
 
@@ -241,24 +233,17 @@ def test_a_style_network_paints_a_large_photo_at_the_reference_size(
 
 
 def test_the_procedural_preset_can_be_asked_for_over_a_trained_network(isolated_user_data):
-    import torch
-
-    from sdstudio.engine.model_file import save_model
-    from sdstudio.engine.networks import StyleTransferNet
     from sdstudio.paths import user_models_dir
+    from tests.engine.helpers import save_tiny_style_model
 
-    torch.manual_seed(0)
-    hyper = {"channels": 4, "residual_blocks": 1}
-    save_model(
-        user_models_dir() / "tiny-neon.safetensors", StyleTransferNet(**hyper), task="style",
-        architecture="style_resnet", hyperparameters=hyper, name="Tiny neon", style="neon_glow",
-    )  # fmt: skip
+    save_tiny_style_model(user_models_dir(), "neon_glow")
     image = photo_like()
     trained, _ = run_to_end(StyleJob(image=image, preset="neon_glow"))
     filters, _ = run_to_end(
         StyleJob(image=image, preset="neon_glow", options={"renderer": "filters"})
     )
-    assert (trained.params["method"], filters.params["method"]) == ("tiny-neon", "filters")
+    assert trained.params["method"] == "tiny-style-neon_glow"
+    assert filters.params["method"] == "filters"
     assert not np.array_equal(trained.image, filters.image)
     with pytest.raises(UserFacingError, match="renderer"):
         run_to_end(StyleJob(image=image, preset="neon_glow", options={"renderer": "magic"}))
