@@ -133,6 +133,9 @@ class Recipe:
     degradation: str | None = None  # enhance: a PROFILES key
     scale: int = 2
     metadata: dict[str, str] = field(default_factory=dict)  # further model-file metadata
+    # False: trained and measured, but not good enough to ship (see models/README.md);
+    # the file is saved in --work/unshipped instead of models/.
+    ship: bool = True
 
 
 FIDELITY = {  # L1 only: the fidelity-first default (no adversarial term, no discriminator)
@@ -165,7 +168,9 @@ DISTIL = {
 }
 
 
-def learnt_style(preset: str, name: str, description: str) -> Recipe:
+def learnt_style(
+    preset: str, name: str, description: str, steps: int = 2000, ship: bool = True
+) -> Recipe:
     """A style network that learns the procedural ``preset`` (all learnt alike)."""
     return Recipe(
         key=f"style-{preset.replace('_', '-')}",
@@ -174,10 +179,11 @@ def learnt_style(preset: str, name: str, description: str) -> Recipe:
         description=description,
         task="style",
         hyperparameters={"channels": 16, "residual_blocks": 5, "input_skip": True},
-        steps=2000,
+        steps=steps,
         batch_size=8,
         crop=160,
         config={**DISTIL, "style_preset": preset},
+        ship=ship,
     )
 
 
@@ -226,7 +232,7 @@ RECIPES = [
         ),
         task="repair",
         hyperparameters={"channels": 16, "dilations": [1, 2, 4, 8]},
-        steps=3000,
+        steps=2500,
         batch_size=8,
         crop=192,
         config={
@@ -249,6 +255,8 @@ RECIPES = [
         "Neon glow",
         "The photo's edges as glowing neon lines on a dark background: the Neon glow "
         "preset, learnt by a style network that the training wizard can fine-tune.",
+        steps=3000,  # its thin bright lines and saturated colours take longer to learn
+        ship=False,  # duller than the procedural preset: models/README.md, "Not shipped"
     ),
 ]
 
@@ -425,7 +433,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.steps:
                 recipe = replace(recipe, steps=args.steps)
             exported = train_recipe(recipe, args.data.resolve(), args.seed, args.chunk, log)
-            log(f"{recipe.key} shipped as {ship(recipe, exported, args.out, command)}")
+            if recipe.ship:
+                log(f"{recipe.key} shipped as {ship(recipe, exported, args.out, command)}")
+            else:
+                kept = args.work / "unshipped"
+                kept.mkdir(parents=True, exist_ok=True)
+                saved = ship(recipe, exported, kept, command)
+                log(f"{recipe.key} is not shipped; saved as {saved}")
     return 0
 
 

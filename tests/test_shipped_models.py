@@ -126,7 +126,8 @@ def test_shipped_model_runs_through_the_real_job(path: Path):
         assert (out[mask == 0] == image[mask == 0]).mean() > 0.8
         assert psnr(out[mask > 0], image[mask > 0]) > 12.0
     else:
-        image = example_crop(96)
+        photo = Image.open(paths.example_photo_path()).convert("RGB")
+        image = np.asarray(photo.resize((300, 200), Image.Resampling.LANCZOS))
         styled = run_to_completion(StyleJob(image=image, preset=info.style, strength=1.0))
         assert styled.params["method"] == method.id
         procedural = run_to_completion(
@@ -134,7 +135,7 @@ def test_shipped_model_runs_through_the_real_job(path: Path):
         )
         assert styled.image.shape == image.shape
         # A learnt preset looks like the preset: far closer to it than the photo is.
-        assert psnr(styled.image, procedural.image) > psnr(image, procedural.image) + 5.0
+        assert psnr(styled.image, procedural.image) > psnr(image, procedural.image) + 3.0
 
 
 def test_shipped_style_models_back_their_presets_and_the_repair_model_is_the_default():

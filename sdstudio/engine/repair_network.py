@@ -44,6 +44,11 @@ class NetworkFiller:
     guided: bool = False  # the network takes repair_guides.guided_input
     seed: int = 0  # PatchMatch's, for guided networks
 
+    @property
+    def parallel_regions(self) -> bool:
+        # A guided fill is mostly PatchMatch (native, releases the GIL), like auto_classical.
+        return self.guided
+
     @classmethod
     def for_method(cls, method: MethodInfo, device_choice: str, seed: int = 0) -> NetworkFiller:
         if method.path is None:
