@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QWizard
 
 from sdstudio.app.training_wizard import install_training_menu, resumable_runs
 from sdstudio.app.training_wizard.wizard import FINISH_PAGE, LIVE_PAGE, TASK_PAGE
+from sdstudio.paths import bundled_models_dir
 from sdstudio.training import events as ev
 from sdstudio.training.checkpoints import has_checkpoint
 from sdstudio.training.config import run_dir_for
@@ -77,7 +78,9 @@ def test_wizard_trains_a_model_that_appears_selected_in_the_panel(window, qtbot,
     _click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
 
     settings = wizard.settings_page
-    assert settings.base_combo.currentData() is None  # no repair model yet: from scratch
+    # The shipped repair network is offered first: fine-tuning starts from it.
+    shipped = str(bundled_models_dir() / "sdstudio-repair.safetensors")
+    assert settings.base_combo.currentData() == shipped
     assert (
         settings.preset_combo.currentData() == "quick"
         and "about" in settings.preset_combo.currentText()
