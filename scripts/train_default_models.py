@@ -255,7 +255,7 @@ RECIPES = [
         "Neon glow",
         "The photo's edges as glowing neon lines on a dark background: the Neon glow "
         "preset, learnt by a style network that the training wizard can fine-tune.",
-        steps=3000,  # its thin bright lines and saturated colours take longer to learn
+        steps=5000,  # its thin bright lines and saturated colours take longer to learn
         ship=False,  # duller than the procedural preset: models/README.md, "Not shipped"
     ),
 ]
