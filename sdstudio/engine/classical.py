@@ -73,16 +73,22 @@ def patchmatch_groups(thick: np.ndarray) -> list[tuple[tuple[int, int, int, int]
     return groups
 
 
-def inpaint_auto(image: np.ndarray, hole: np.ndarray, *, seed: int = 0) -> np.ndarray:
+def inpaint_auto(
+    image: np.ndarray, hole: np.ndarray, *, seed: int = 0, telea: np.ndarray | None = None
+) -> np.ndarray:
     """Telea everywhere, then PatchMatch on the thick parts only, each on a tight crop.
 
     Thin damage (scratches, dust, the thin parts of a stroke) is Telea's: as good there and
     hundreds of times faster. Objects get PatchMatch's copied texture, on their own box
     plus context in proportion to their thickness (PatchMatch's cost grows with the crop's
     area, not just the hole's). Crops are independent, so they run on a thread each
-    (the native code releases the GIL).
+    (the native code releases the GIL). ``telea``: the Telea fill, if the caller has it.
     """
-    filled = cv2.inpaint(image, hole, INPAINT_RADIUS, cv2.INPAINT_TELEA)
+    filled = (
+        telea.copy()
+        if telea is not None
+        else cv2.inpaint(image, hole, INPAINT_RADIUS, cv2.INPAINT_TELEA)
+    )
     if not patchmatch_available():
         return filled
     groups = patchmatch_groups(thick_parts(hole))

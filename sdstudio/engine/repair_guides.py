@@ -21,6 +21,6 @@ def guided_input(image: np.ndarray, hole: np.ndarray, *, seed: int = 0) -> np.nd
     known = ~hole[..., None]
     mask = hole.astype(np.uint8) * 255
     telea = np.where(known, image, cv2.inpaint(image, mask, INPAINT_RADIUS, cv2.INPAINT_TELEA))
-    auto = np.where(known, image, inpaint_auto(image, mask, seed=seed))
+    auto = np.where(known, image, inpaint_auto(image, mask, seed=seed, telea=telea))
     stacked = np.concatenate([auto, telea, hole[..., None].astype(np.uint8) * 255], axis=2)
     return np.ascontiguousarray(stacked.transpose(2, 0, 1), dtype=np.float32) / 255.0

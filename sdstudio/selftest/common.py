@@ -13,15 +13,9 @@ class SelfTestFailure(Exception):
 
 def run_to_result(job: Job) -> JobResult:
     """Drive the real engine's generator to its JobResult, as the GUI worker does."""
-    from sdstudio.engine.runner import run_job
+    from sdstudio.engine.runner import run_to_completion
 
-    generator = run_job(job)
-    while True:
-        try:
-            next(generator)
-        except StopIteration as stop:
-            result = stop.value
-            break
+    result = run_to_completion(job)
     if not isinstance(result, JobResult):
         raise SelfTestFailure(f"{job.title} returned {type(result).__name__}, not a JobResult")
     if result.image.dtype != np.uint8:

@@ -123,8 +123,9 @@ class TrainingRun:
         train_paths, self.val_paths = split_validation(report.images, c.val_count, c.seed)
         self.image_count = len(report.images)
         pool = ImagePool(train_paths, c.max_side)
+        self.guided = c.task == "repair" and self._guided()
         if c.task == "repair":
-            self.pairs = RepairPairs(pool, c.crop, c.color_jitter, self._guided())
+            self.pairs = RepairPairs(pool, c.crop, c.color_jitter, self.guided)
         elif c.task == "enhance":
             self.pairs = EnhancePairs(
                 pool, c.crop, c.network_hyperparameters()["scale"], c.color_jitter
@@ -178,8 +179,7 @@ class TrainingRun:
         images = [decode_image(path) for path in self.val_paths]
         styles = [decode_image(path) for path in getattr(self, "style_paths", [])[:4]]
         scale = self.hyperparameters.get("scale", c.scale)
-        guided = c.task == "repair" and self._guided()
-        return Validator(c.task, images, c.val_size, scale, c.seed, styles, guided)
+        return Validator(c.task, images, c.val_size, scale, c.seed, styles, self.guided)
 
     # ----- state -----
     def _modules(self) -> dict[str, torch.nn.Module | torch.optim.Optimizer]:

@@ -18,6 +18,7 @@ from sdstudio.engine import catalog  # noqa: E402
 from sdstudio.engine.community import diffusion, diffusion_files  # noqa: E402
 from sdstudio.engine.runner import run_job  # noqa: E402
 from sdstudio.jobs import Progress, RepairJob  # noqa: E402
+from tests.engine.helpers import drive
 from tests.engine.test_diffusion_support import build_tiny_sd  # noqa: E402
 
 VARIANT_FOLDERS = ["sd1", "sd1-inpaint", "sd2", "sd2-inpaint", "sdxl", "sdxl-inpaint"]
@@ -57,13 +58,8 @@ def _install(tiny_sd, form: str, monkeypatch) -> str:
 
 
 def _run(job: RepairJob) -> tuple[list[Progress], object]:
-    work = run_job(job)
-    seen = []
-    while True:
-        try:
-            seen.append(next(work))
-        except StopIteration as stop:
-            return seen, stop.value
+    result, seen = drive(run_job(job))
+    return seen, result
 
 
 def test_hub_is_never_contacted():

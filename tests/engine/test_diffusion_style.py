@@ -20,6 +20,7 @@ from sdstudio.engine.style.presets_info import (  # noqa: E402
 )
 from sdstudio.errors import UnknownNameError, UserFacingError  # noqa: E402
 from sdstudio.jobs import StyleJob  # noqa: E402
+from tests.engine.helpers import drive
 from tests.engine.test_diffusion_support import build_tiny_sd  # noqa: E402
 
 
@@ -52,13 +53,8 @@ def _photo() -> np.ndarray:
 
 
 def _run(job: StyleJob):
-    work = run_job(job)
-    seen = []
-    while True:
-        try:
-            seen.append(next(work))
-        except StopIteration as stop:
-            return seen, stop.value
+    result, seen = drive(run_job(job))
+    return seen, result
 
 
 def _job(method_id: str, **kwargs) -> StyleJob:

@@ -33,6 +33,17 @@ def _round_to(value: float, multiple: int) -> int:
     return max(multiple, int(round(value / multiple)) * multiple)
 
 
+def steps_and_guidance(options: dict[str, Any]) -> tuple[int, float]:
+    """A diffusion job's denoising steps and guidance scale, checked, defaults filled in."""
+    steps = int(options.get("steps", DEFAULT_STEPS))
+    if not 1 <= steps <= MAX_STEPS:
+        raise UserFacingError(f"Steps must be between 1 and {MAX_STEPS} (got {steps}).")
+    guidance = float(options.get("guidance", DEFAULT_GUIDANCE))
+    if not 0.0 <= guidance <= 30.0:
+        raise UserFacingError(f"Guidance must be between 0 and 30 (got {guidance}).")
+    return steps, guidance
+
+
 @dataclass
 class DiffusionFiller:
     """A RegionFiller (see ``sdstudio.engine.repair``) backed by a diffusers pipeline."""
@@ -52,12 +63,7 @@ class DiffusionFiller:
     @classmethod
     def for_job(cls, method: Any, job: RepairJob) -> DiffusionFiller:
         options = job.options or {}
-        steps = int(options.get("steps", DEFAULT_STEPS))
-        if not 1 <= steps <= MAX_STEPS:
-            raise UserFacingError(f"Steps must be between 1 and {MAX_STEPS} (got {steps}).")
-        guidance = float(options.get("guidance", DEFAULT_GUIDANCE))
-        if not 0.0 <= guidance <= 30.0:
-            raise UserFacingError(f"Guidance must be between 0 and 30 (got {guidance}).")
+        steps, guidance = steps_and_guidance(options)
         return cls(
             path=Path(method.path),
             device=resolve_device(job.device),

@@ -26,9 +26,9 @@ from sdstudio.errors import UserFacingError
 from sdstudio.imaging.colour import join_alpha, split_alpha
 from sdstudio.jobs import JobResult, Progress, StyleJob
 
-from .diffusion import DEFAULT_GUIDANCE, DEFAULT_STEPS, pipelines, require_diffusers
+from .diffusion import pipelines, require_diffusers
 from .diffusion import run_with_step_progress as _run_with_step_progress
-from .diffusion_repair import MAX_STEPS, _round_to
+from .diffusion_repair import _round_to, steps_and_guidance
 
 log = logging.getLogger(__name__)
 DEFAULT_DENOISE = 0.6  # how far from the photo SD may go (diffusers' img2img ``strength``)
@@ -42,12 +42,7 @@ def _options(job: StyleJob) -> tuple[str, str, int, float, float]:
     if not prompt:
         raise UserFacingError("Type a prompt describing the style you want.")
     negative = str(options.get("negative_prompt", preset.negative_prompt))
-    steps = int(options.get("steps", DEFAULT_STEPS))
-    if not 1 <= steps <= MAX_STEPS:
-        raise UserFacingError(f"Steps must be between 1 and {MAX_STEPS} (got {steps}).")
-    guidance = float(options.get("guidance", DEFAULT_GUIDANCE))
-    if not 0.0 <= guidance <= 30.0:
-        raise UserFacingError(f"Guidance must be between 0 and 30 (got {guidance}).")
+    steps, guidance = steps_and_guidance(options)
     denoise = float(options.get("denoise", DEFAULT_DENOISE))
     if not 0.05 <= denoise <= 1.0:
         raise UserFacingError(f"Change amount must be between 0.05 and 1 (got {denoise}).")

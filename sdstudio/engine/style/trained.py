@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-import cv2
 import numpy as np
 import torch
 
 from sdstudio.engine.catalog import MethodInfo, list_methods
+from sdstudio.engine.classical import resize_lanczos
 from sdstudio.engine.network_cache import network_cache
 from sdstudio.engine.style.blend import blend_into
 from sdstudio.engine.style.context import style_unit
@@ -48,7 +48,7 @@ def run_style_network(
     network, dtype = network_cache.get(method.path, device)
     height, width = rgb.shape[:2]
     working = working_size((height, width))
-    small = rgb if working == (height, width) else resize_rgb(rgb, working)
+    small = rgb if working == (height, width) else resize_lanczos(rgb, working[1], working[0])
     result = yield from run_network_tiled(
         network,
         small,
@@ -62,7 +62,7 @@ def run_style_network(
     notes.extend(result.notes)
     styled = result.image
     if working != (height, width):
-        styled = resize_rgb(styled, (height, width))
+        styled = resize_lanczos(styled, width, height)
         if working[0] < height:
             notes.append(
                 f"The style network painted at {working[1]}x{working[0]} and the result "
@@ -79,11 +79,3 @@ def working_size(size: tuple[int, int]) -> tuple[int, int]:
     if abs(factor - 1.0) < 0.05:
         return height, width
     return max(1, round(height * factor)), max(1, round(width * factor))
-
-
-def resize_rgb(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``uint8 (H, W, 3)`` to ``(height, width)``: area averaging down, Lanczos up."""
-    height, width = size
-    shrinking = height * width < rgb.shape[0] * rgb.shape[1]
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4
-    return cv2.resize(rgb, (width, height), interpolation=interpolation)
