@@ -223,6 +223,33 @@ RECIPES = [
         scale=4,
     ),
     Recipe(
+        key="enhance-x2-detail",
+        file_name="sdstudio-enhance-x2-detail.safetensors",
+        display_name="SD Studio Enhance x2 (detail)",
+        description=(
+            "Doubles the size like Enhance x2, fine-tuned with the adversarial loss for "
+            "crisper edges and texture; it may add detail that was not in the photo."
+        ),
+        task="enhance",
+        hyperparameters={"scale": 2, "features": 32, "convs": 6, "upsample": "bicubic"},
+        steps=2000,
+        batch_size=16,
+        crop=96,
+        config={
+            **FIDELITY,
+            "base_model": str(REPO / "models" / "sdstudio-enhance-x2.safetensors"),
+            "adv_weight": 0.05,
+            "fm_weight": 1.0,
+            "lr_g": 1e-4,
+            "lr_d": 2e-4,
+        },
+        degradation="mild",
+        scale=2,
+        # A second choice in the Enhance panel; "auto" stays the fidelity-first model.
+        metadata={"variant": "detail"},
+        ship=False,
+    ),
+    Recipe(
         key="repair",
         file_name="sdstudio-repair.safetensors",
         display_name="SD Studio Repair",
@@ -249,6 +276,13 @@ RECIPES = [
         "Cartoon",
         "Flat colour areas with bold dark outlines: the Cartoon preset, learnt by a "
         "style network that the training wizard can fine-tune on your own examples.",
+    ),
+    learnt_style(
+        "vintage_film",
+        "Vintage film",
+        "Faded warm colours, lifted blacks and a red halation glow: the Vintage film "
+        "preset's grade, learnt by a style network (the preset's film grain and vignette "
+        "are added after it), which the training wizard can fine-tune on your own examples.",
     ),
     learnt_style(
         "neon_glow",
@@ -290,7 +324,7 @@ def make_run(recipe: Recipe, config, resume: bool):
 
     class DefaultModelRun(TrainingRun):
         def _networks(self, generator):
-            if recipe.task == "enhance":
+            if recipe.task == "enhance" and not config.base_model:
                 # Zero residual: the untrained network is exactly its bicubic base, so every
                 # step improves on bicubic instead of first learning to interpolate.
                 last = generator.body[-1]

@@ -17,6 +17,7 @@ from sdstudio import paths
 from sdstudio.engine import catalog
 from sdstudio.engine.model_file import read_model_info
 from sdstudio.engine.runner import run_to_completion
+from sdstudio.engine.style.effects import preset_finish
 from sdstudio.jobs import EnhanceJob, RepairJob, StyleJob
 
 MODELS_DIR = paths.bundled_models_dir()
@@ -54,7 +55,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def test_default_enhance_models_are_shipped_and_chosen_by_auto():
     by_scale = {}
     for method in catalog.list_methods("enhance"):
-        if method.kind == "builtin" and method.source == "bundled models":
+        if method.kind == "builtin" and method.source == "bundled models" and not method.variant:
             by_scale.setdefault(method.scale, method)
     assert {2, 4} <= set(by_scale), "models/ must hold trained x2 and x4 enhance models"
     for scale in (2, 4):
@@ -144,6 +145,9 @@ def test_shipped_style_models_back_their_presets_and_the_repair_model_is_the_def
         if recipe.task == "style" and (MODELS_DIR / recipe.file_name).exists():
             info = read_model_info(MODELS_DIR / recipe.file_name)
             assert info.style == recipe.config["style_preset"]
+            # A preset with a position-dependent finish was learnt without it; the file
+            # tells the engine to add it after the network.
+            assert info.provenance.get("finish") == preset_finish(info.style)
     repair_files = [r.file_name for r in recipes.values() if r.task == "repair"]
     shipped = [MODELS_DIR / name for name in repair_files if (MODELS_DIR / name).exists()]
     if shipped:

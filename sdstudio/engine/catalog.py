@@ -51,6 +51,9 @@ class MethodInfo:
     source: str = "built in"  # "built in", "bundled models", "your models", ...
     version: str = ""
     architecture: str | None = None
+    # A second choice beside the task's default model (e.g. "detail": the adversarial
+    # enhance), from the file's "variant" metadata; "auto" never picks one over a default.
+    variant: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ def _scan_own_models(folders: Sequence[Path], catalog: Catalog) -> None:
                     source=source,
                     version=info.version,
                     architecture=info.architecture,
+                    variant=str(info.provenance.get("variant", "")),
                 )
             )
 
@@ -251,14 +255,15 @@ def best_method(
 ) -> MethodInfo:
     """A trained built-in model if there is one (for ``scale``), else the best classical.
 
-    Bundled models come before the user's own: "auto" means the shipped, measured default;
-    a person picks their fine-tuned model by name.
+    The first in listing order (the user's models before the bundled ones, so a model
+    they trained for the task is the one "auto" means), skipping variants such as the
+    adversarial "detail" enhance unless there is nothing else.
     """
     _check_task(task)
     methods = list(methods) if methods is not None else list_methods(task)
-    for method in methods:
-        if method.kind == "builtin" and (scale is None or method.scale == scale):
-            return method
+    trained = [m for m in methods if m.kind == "builtin" and (scale is None or m.scale == scale)]
+    if trained:
+        return min(trained, key=lambda method: bool(method.variant))  # first default, else first
     classical = [method for method in methods if method.kind == "classical"]
     if not classical:
         raise UserFacingError(f"No method is available for {task}.")

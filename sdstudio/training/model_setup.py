@@ -19,6 +19,7 @@ from sdstudio.engine.model_file import (
     read_model_info,
     save_model,
 )
+from sdstudio.engine.style.effects import preset_finish
 from sdstudio.errors import ModelLoadError, UserFacingError
 from sdstudio.training.config import DISCRIMINATOR_ARCHITECTURE, TrainingConfig, run_slug
 
@@ -160,6 +161,9 @@ def export_model(
     if config.task == "style":
         style = config.style_preset or (base.style if base is not None else None)
         style = style or f"user_{run_slug(config.name)}"
+        finish = preset_finish(style) if config.style_source == "preset" else None
+        if finish:  # it learnt the preset without its finish; the engine adds it
+            extra["finish"] = finish
     return save_model(
         path,
         ema.to("cpu"),

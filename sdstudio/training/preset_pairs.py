@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from sdstudio.engine.style.context import TileContext
-from sdstudio.engine.style.effects import EFFECTS
+from sdstudio.engine.style.effects import network_target
 from sdstudio.engine.style.presets_info import check_preset
 from sdstudio.training.datasets import ImagePool, augment, random_crop
 from sdstudio.training.pairs import to_chw
@@ -22,12 +22,13 @@ NETWORK_UNIT = 1.0
 
 
 def render_preset(preset_id: str, batch: np.ndarray, seeds: list[int]) -> np.ndarray:
-    """``float32 (N, 3, H, W)`` content -> the preset's rendering, same shape, on the CPU.
+    """``float32 (N, 3, H, W)`` content -> the preset's rendering, same shape, on the CPU:
+    the stage a network learns (without a position-dependent finish such as film grain).
 
     Each crop is rendered as a whole picture of its own (its borders are the image's
     borders), which is also what the network sees at a crop's edge.
     """
-    effect = EFFECTS[check_preset(preset_id).id]
+    effect = network_target(check_preset(preset_id).id)
     out = np.empty_like(batch)
     with torch.inference_mode():
         for index, (image, seed) in enumerate(zip(batch, seeds, strict=True)):

@@ -38,13 +38,15 @@ def save_tiny_enhance_model(folder: Path, scale: int, name: str | None = None) -
     return path
 
 
-def save_tiny_style_model(folder: Path, style: str = "oil_painting") -> Path:
+def save_tiny_style_model(
+    folder: Path, style: str = "oil_painting", extra_metadata: dict | None = None
+) -> Path:
     torch.manual_seed(1)
     network = StyleTransferNet(**TINY_STYLE)
     path = folder / f"tiny-style-{style}.safetensors"
     save_model(
-        path, network, task="style", architecture="style_resnet",
-        hyperparameters=TINY_STYLE, name=f"tiny {style}", style=style,
+        path, network, task="style", architecture="style_resnet", hyperparameters=TINY_STYLE,
+        name=f"tiny {style}", style=style, extra_metadata=extra_metadata,
     )  # fmt: skip
     return path
 

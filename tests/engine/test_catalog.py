@@ -130,3 +130,23 @@ def test_a_malicious_pickle_beside_our_models_is_never_unpickled(tmp_path):
     assert not marker.exists()
     assert "tiny-repair" in [m.id for m in result.for_task("repair")]
     assert not any(m.path and m.path.suffix in (".pth", ".ckpt", ".pt") for m in result.methods)
+
+
+def test_a_variant_model_is_offered_but_never_the_automatic_choice():
+    from sdstudio.engine.model_file import load_network, read_model_info, save_model
+
+    folder = paths.user_models_dir()
+    # "a-..." sorts before the default, so only the variant metadata keeps it second.
+    plain = read_model_info(save_tiny_enhance_model(folder, 2, name="tiny-sr-x2"))
+    network = load_network(plain)
+    save_model(
+        folder / "a-crisp-x2.safetensors", network, task="enhance", architecture="compact_sr",
+        hyperparameters=plain.hyperparameters, name="Crisp x2", scale=2,
+        extra_metadata={"variant": "detail"},
+    )  # fmt: skip
+    enhance = catalog.list_methods("enhance", include_providers=False)
+    assert [m.id for m in enhance][:2] == ["a-crisp-x2", "tiny-sr-x2"]
+    assert enhance[0].variant == "detail" and enhance[1].variant == ""
+    assert catalog.best_method("enhance", scale=2).id == "tiny-sr-x2"
+    (folder / "tiny-sr-x2.safetensors").unlink()
+    assert catalog.best_method("enhance", scale=2).id == "a-crisp-x2"  # the only x2 left

@@ -247,3 +247,55 @@ def test_the_procedural_preset_can_be_asked_for_over_a_trained_network(isolated_
     assert not np.array_equal(trained.image, filters.image)
     with pytest.raises(UserFacingError, match="renderer"):
         run_to_end(StyleJob(image=image, preset="neon_glow", options={"renderer": "magic"}))
+
+
+def _finished_by_hand(painted: np.ndarray, seed: int) -> np.ndarray:
+    """The film finish over ``painted``, the whole image in one piece."""
+    import torch
+
+    from sdstudio.engine.style.context import TileContext, style_unit
+    from sdstudio.engine.style.effects import FINISHES
+
+    size = painted.shape[:2]
+    x = torch.from_numpy(painted).permute(2, 0, 1)[None].float() / 255.0
+    ctx = TileContext((0, 0), size, style_unit(size), seed, x.device)
+    y = FINISHES["film"].apply(x, ctx)
+    return (y.clamp(0, 1) * 255.0 + 0.5).to(torch.uint8)[0].permute(1, 2, 0).numpy()
+
+
+def test_a_network_that_learnt_a_preset_before_its_finish_gets_the_finish_after_it(
+    isolated_user_data,
+):
+    import torch
+
+    from sdstudio.engine.style.trained import find_style_network, run_style_network
+    from sdstudio.paths import user_models_dir
+    from tests.engine.helpers import drive, save_tiny_style_model
+
+    save_tiny_style_model(user_models_dir(), "vintage_film", extra_metadata={"finish": "film"})
+    image = photo_like(60, 80, seed=4)
+    method = find_style_network("vintage_film")
+    painted, _ = drive(run_style_network(method, image, torch.device("cpu"), []))
+    result, progress = run_to_end(StyleJob(image=image, preset="vintage_film", seed=3))
+    assert result.params["method"] == "tiny-style-vintage_film"
+    np.testing.assert_array_equal(result.image, _finished_by_hand(painted, 3))
+    assert not np.array_equal(result.image, painted)  # grain and vignette were added
+    other_seed, _ = run_to_end(StyleJob(image=image, preset="vintage_film", seed=4))
+    assert not np.array_equal(other_seed.image, result.image)  # the grain follows the seed
+    assert progress[-1].fraction == 1.0
+
+
+def test_a_finish_this_version_does_not_know_is_skipped_with_a_note(isolated_user_data):
+    import torch
+
+    from sdstudio.engine.style.trained import find_style_network, run_style_network
+    from sdstudio.paths import user_models_dir
+    from tests.engine.helpers import drive, save_tiny_style_model
+
+    save_tiny_style_model(user_models_dir(), "vintage_film", extra_metadata={"finish": "sepia"})
+    image = photo_like(seed=5)
+    method = find_style_network("vintage_film")
+    painted, _ = drive(run_style_network(method, image, torch.device("cpu"), []))
+    result, _ = run_to_end(StyleJob(image=image, preset="vintage_film"))
+    np.testing.assert_array_equal(result.image, painted)
+    assert any("finish 'sepia'" in note for note in result.notes)

@@ -12,8 +12,8 @@ def _shape(x: torch.Tensor) -> tuple[int, int]:
     return x.shape[2], x.shape[3]
 
 
-def vintage_film(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
-    shape = _shape(rgb)
+def vintage_grade(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
+    """Vintage film without its grain and vignette: the part a style network can learn."""
     soft = f.gaussian_blur(rgb, 0.7 * ctx.unit)
     faded = f.saturate(soft, 0.7)
     r, g, b = faded[:, 0:1], faded[:, 1:2], faded[:, 2:3]
@@ -28,7 +28,21 @@ def vintage_film(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     glow_source = (light - 0.65).clamp_min(0)
     glow = f.gaussian_blur(glow_source, 6.0 * ctx.unit)
     halo = torch.tensor([0.55, 0.22, 0.08], device=ctx.device).view(1, 3, 1, 1)
-    film = film + glow * halo
+    return (film + glow * halo).clamp(0, 1)
+
+
+def vintage_grade_reach(ctx: TileContext) -> int:
+    return f.gaussian_radius(0.7 * ctx.unit) + f.gaussian_radius(6.0 * ctx.unit) + 1
+
+
+def film_finish(film: torch.Tensor, ctx: TileContext) -> torch.Tensor:
+    """Film grain (strongest in the mid-tones) and a soft vignette.
+
+    Both depend on the pixel's place in the whole image, which a convolutional network
+    cannot know, so a network that learnt :func:`vintage_grade` gets them added after it.
+    """
+    shape = _shape(film)
+    light = f.luminance(film)
     grain_noise = f.white_noise(ctx.origin, shape, ctx.seed + 41, ctx.device)
     grain = f.gaussian_blur(grain_noise - 0.5, 0.5 * ctx.unit)
     film = film + grain * (0.16 * (1.0 - (2 * light - 1) ** 2) + 0.04)
@@ -40,9 +54,16 @@ def vintage_film(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     return (film * vignette).clamp(0, 1)
 
 
+def film_finish_reach(ctx: TileContext) -> int:
+    return f.gaussian_radius(0.5 * ctx.unit) + 1
+
+
+def vintage_film(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
+    return film_finish(vintage_grade(rgb, ctx), ctx)
+
+
 def vintage_film_reach(ctx: TileContext) -> int:
-    soft = f.gaussian_radius(0.7 * ctx.unit)
-    return soft + max(f.gaussian_radius(6.0 * ctx.unit), f.gaussian_radius(0.5 * ctx.unit)) + 2
+    return vintage_grade_reach(ctx) + film_finish_reach(ctx)
 
 
 def neon_glow(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:

@@ -16,7 +16,7 @@ from sdstudio.engine.style.context import TileContext, style_unit
 from sdstudio.engine.style.effects import EFFECTS
 from sdstudio.engine.style.presets_info import check_diffusion_preset, check_preset
 from sdstudio.engine.style.tiles import StyleTile, plan_style_tiles
-from sdstudio.engine.style.trained import find_style_network, run_style_network
+from sdstudio.engine.style.trained import find_style_network, network_finish, run_style_network
 from sdstudio.engine.tiled_inference import image_to_tensor
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.colour import join_alpha, split_alpha
@@ -105,9 +105,13 @@ def _styled(
 ) -> Generator[Progress, None, np.ndarray]:
     height, width = rgb.shape[:2]
     output = rgb.copy()
+    source, effect = rgb, EFFECTS[job.preset]
     if network is not None:
-        return (yield from run_style_network(network, rgb, output, weight, device, notes))
-    effect = EFFECTS[job.preset]
+        source = yield from run_style_network(network, rgb, device, notes)
+        effect = network_finish(network, notes)
+        if effect is None:
+            blend_into(output, rgb, source, weight, (0, 0, height, width))
+            return output
     probe = TileContext((0, 0), (height, width), style_unit((height, width)), job.seed, device)
     reach = effect.reach(probe)
     tile_size = TILE_SIZE["cpu" if device.type == "cpu" else "default"]
@@ -118,7 +122,7 @@ def _styled(
     with torch.inference_mode():
         for index, tile in enumerate(tiles, start=1):
             with _one_cpu_thread(device):
-                styled = _style_tile(rgb, tile, effect, probe)
+                styled = _style_tile(source, tile, effect, probe)
             blend_into(output, rgb, styled, weight, tile.core)
             yield Progress(index / max(len(tiles), 1), f"{label}: tile {index}/{len(tiles)}")
     return output

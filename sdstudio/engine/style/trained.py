@@ -9,9 +9,10 @@ import torch
 
 from sdstudio.engine.catalog import MethodInfo, list_methods
 from sdstudio.engine.classical import resize_lanczos
+from sdstudio.engine.model_file import read_model_info
 from sdstudio.engine.network_cache import network_cache
-from sdstudio.engine.style.blend import blend_into
 from sdstudio.engine.style.context import style_unit
+from sdstudio.engine.style.effects import FINISHES, Effect
 from sdstudio.engine.tiled_inference import run_network_tiled
 from sdstudio.jobs import Progress
 
@@ -30,14 +31,9 @@ def find_style_network(preset_id: str) -> MethodInfo | None:
 
 
 def run_style_network(
-    method: MethodInfo,
-    rgb: np.ndarray,
-    output: np.ndarray,
-    weight: np.ndarray | float,
-    device: torch.device,
-    notes: list[str],
+    method: MethodInfo, rgb: np.ndarray, device: torch.device, notes: list[str]
 ) -> Generator[Progress, None, np.ndarray]:
-    """Style ``rgb`` with the network, blend by ``weight`` into ``output`` and return it.
+    """``rgb`` styled by the network, the same size (not yet blended or finished).
 
     A style network paints with brushes of a fixed size in pixels: a learnt preset's at
     unit 1, the reference size. The photo is resized so that one of its style pixels is
@@ -68,8 +64,19 @@ def run_style_network(
                 f"The style network painted at {working[1]}x{working[0]} and the result "
                 f"was enlarged to {width}x{height}."
             )
-    blend_into(output, rgb, styled, weight, (0, 0, height, width))
-    return output
+    return styled
+
+
+def network_finish(method: MethodInfo, notes: list[str]) -> Effect | None:
+    """The finish (film grain, ...) to add after the network, as its model file names it."""
+    assert method.path is not None
+    name = read_model_info(method.path).provenance.get("finish")
+    if not name:
+        return None
+    if name not in FINISHES:  # a file from a newer SD Studio, or an edited one
+        notes.append(f"The model asks for a finish '{name}' this version does not have.")
+        return None
+    return FINISHES[name]
 
 
 def working_size(size: tuple[int, int]) -> tuple[int, int]:
