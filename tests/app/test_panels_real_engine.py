@@ -97,6 +97,28 @@ def test_enhance_x2_doubles_the_size(qtbot, window):
     np.testing.assert_array_equal(document.image, pixels)
 
 
+def test_vintage_film_click_uses_the_shipped_network_and_its_film_finish(qtbot, window):
+    pixels = photo(72, 96)
+    open_photo(window, pixels)
+    panel = window.task_panels.style
+    window.panel_tabs.setCurrentWidget(panel)
+    assert panel.use_trained_check.isVisible() and panel.use_trained_check.isChecked()
+    panel.strength.slider.setValue(100)
+    _run_and_wait(qtbot, window, panel.preset_buttons["vintage_film"])
+    learnt = window.document.image.copy()
+    params = window.document.history_params()[-1]
+    assert params["method"] == "sdstudio-style-vintage-film"
+    assert window.document.undo_stack.undoText() == "Style: Vintage film"
+    window.document.undo_stack.undo()
+    panel.use_trained_check.setChecked(False)
+    _run_and_wait(qtbot, window, panel.preset_buttons["vintage_film"])
+    procedural = window.document.image.astype(int)
+    assert window.document.history_params()[-1]["method"] == "filters"
+    # The network reproduces the preset's grade, and the same grain and vignette follow.
+    assert np.abs(learnt.astype(int) - procedural).mean() < 6
+    assert np.abs(procedural - pixels).mean() > 15
+
+
 def test_style_with_a_mask_changes_only_the_painted_area(qtbot, window):
     pixels = photo(72, 96)
     open_photo(window, pixels)
