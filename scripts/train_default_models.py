@@ -247,7 +247,6 @@ RECIPES = [
         scale=2,
         # A second choice in the Enhance panel; "auto" stays the fidelity-first model.
         metadata={"variant": "detail"},
-        ship=False,
     ),
     Recipe(
         key="repair",

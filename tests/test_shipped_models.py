@@ -94,6 +94,8 @@ def test_shipped_model_matches_its_reproducing_recipe(path: Path):
     assert int(info.metadata["steps"]) == recipe.steps
     config = json.loads(info.metadata["config"])
     assert (config["batch_size"], config["crop"]) == (recipe.batch_size, recipe.crop)
+    for key, value in recipe.metadata.items():  # working_size, variant, ...
+        assert info.metadata.get(key) == value, f"{path.name}: {key}"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
@@ -116,8 +118,11 @@ def test_shipped_model_runs_through_the_real_job(path: Path):
         bicubic = np.asarray(
             Image.fromarray(small).resize(truth.shape[1::-1], Image.Resampling.BICUBIC)
         )
-        # A trained restorer is close to bicubic on a clean input, far from noise.
-        assert psnr(out[..., :3], truth) > psnr(bicubic, truth) - 3.0
+        # A trained restorer is close to bicubic on a clean input, far from noise. The
+        # adversarial "detail" variant trades fidelity for crisp edges: on this smooth
+        # crop it is 4 dB below bicubic (-0.2 dB on average over the val photos).
+        margin = 6.0 if method.variant else 3.0
+        assert psnr(out[..., :3], truth) > psnr(bicubic, truth) - margin
     elif info.task == "repair":
         image = example_crop(64)
         mask = np.zeros((64, 64), np.uint8)

@@ -119,6 +119,28 @@ def test_vintage_film_click_uses_the_shipped_network_and_its_film_finish(qtbot, 
     assert np.abs(procedural - pixels).mean() > 15
 
 
+def test_enhance_offers_the_detail_variant_but_automatic_is_the_fidelity_model(
+    qtbot, window
+):
+    pixels = photo(40, 52)
+    open_photo(window, pixels)
+    panel = window.task_panels.enhance
+    window.panel_tabs.setCurrentWidget(panel)
+    panel.set_scale(2)
+    combo = panel.model_combo
+    detail = combo.findData("sdstudio-enhance-x2-detail")
+    assert detail >= 0 and "(detail)" in combo.itemText(detail)
+    _run_and_wait(qtbot, window, panel.enhance_button)  # "Automatic (best for the scale)"
+    automatic = window.document.image.copy()
+    assert window.document.history_params()[-1]["upscaler"] == "sdstudio-enhance-x2"
+    window.document.undo_stack.undo()
+    combo.setCurrentIndex(detail)
+    _run_and_wait(qtbot, window, panel.enhance_button)
+    assert window.document.history_params()[-1]["upscaler"] == "sdstudio-enhance-x2-detail"
+    assert window.document.image.shape == automatic.shape == (80, 104, 3)
+    assert not np.array_equal(window.document.image, automatic)
+
+
 def test_style_with_a_mask_changes_only_the_painted_area(qtbot, window):
     pixels = photo(72, 96)
     open_photo(window, pixels)
