@@ -119,9 +119,7 @@ def test_vintage_film_click_uses_the_shipped_network_and_its_film_finish(qtbot, 
     assert np.abs(procedural - pixels).mean() > 15
 
 
-def test_enhance_offers_the_detail_variant_but_automatic_is_the_fidelity_model(
-    qtbot, window
-):
+def test_enhance_offers_the_detail_variant_but_automatic_is_the_fidelity_model(qtbot, window):
     pixels = photo(40, 52)
     open_photo(window, pixels)
     panel = window.task_panels.enhance
