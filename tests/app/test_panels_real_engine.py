@@ -80,12 +80,17 @@ def test_style_preset_click_applies_the_pencil_sketch(qtbot, window):
     assert after != plain
 
 
-def test_enhance_x2_doubles_the_size(qtbot, window):
-    pixels = photo(40, 52)
+def _enhance_panel_at_x2(window, pixels: np.ndarray):
     open_photo(window, pixels)
     panel = window.task_panels.enhance
     window.panel_tabs.setCurrentWidget(panel)
     panel.set_scale(2)
+    return panel
+
+
+def test_enhance_x2_doubles_the_size(qtbot, window):
+    pixels = photo(40, 52)
+    panel = _enhance_panel_at_x2(window, pixels)
     panel.sharpen.slider.setValue(30)
     _run_and_wait(qtbot, window, panel.enhance_button)
     document = window.document
@@ -120,11 +125,7 @@ def test_vintage_film_click_uses_the_shipped_network_and_its_film_finish(qtbot, 
 
 
 def test_enhance_offers_the_detail_variant_but_automatic_is_the_fidelity_model(qtbot, window):
-    pixels = photo(40, 52)
-    open_photo(window, pixels)
-    panel = window.task_panels.enhance
-    window.panel_tabs.setCurrentWidget(panel)
-    panel.set_scale(2)
+    panel = _enhance_panel_at_x2(window, photo(40, 52))
     combo = panel.model_combo
     detail = combo.findData("sdstudio-enhance-x2-detail")
     assert detail >= 0 and "(detail)" in combo.itemText(detail)
