@@ -255,7 +255,7 @@ RECIPES = [
     ENHANCE_X2,
     ENHANCE_X4,
     detail_variant(ENHANCE_X2, "Doubles the size like Enhance x2"),
-    detail_variant(ENHANCE_X4, "Enlarges four times like Enhance x4", ship=False),
+    detail_variant(ENHANCE_X4, "Enlarges four times like Enhance x4"),
     Recipe(
         key="repair",
         file_name="sdstudio-repair.safetensors",
