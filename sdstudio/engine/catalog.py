@@ -54,6 +54,9 @@ class MethodInfo:
     # A second choice beside the task's default model (e.g. "detail": the adversarial
     # enhance), from the file's "variant" metadata; "auto" never picks one over a default.
     variant: str = ""
+    # Style models that learnt a preset before its finish: the finish the engine adds
+    # after the network (``engine.style.effects.FINISHES``), from the "finish" metadata.
+    finish: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ def _scan_own_models(folders: Sequence[Path], catalog: Catalog) -> None:
                     version=info.version,
                     architecture=info.architecture,
                     variant=str(info.provenance.get("variant", "")),
+                    finish=str(info.provenance.get("finish", "")),
                 )
             )
 

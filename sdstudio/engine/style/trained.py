@@ -9,7 +9,6 @@ import torch
 
 from sdstudio.engine.catalog import MethodInfo, list_methods
 from sdstudio.engine.classical import resize_lanczos
-from sdstudio.engine.model_file import read_model_info
 from sdstudio.engine.network_cache import network_cache
 from sdstudio.engine.style.context import style_unit
 from sdstudio.engine.style.effects import FINISHES, Effect
@@ -69,14 +68,12 @@ def run_style_network(
 
 def network_finish(method: MethodInfo, notes: list[str]) -> Effect | None:
     """The finish (film grain, ...) to add after the network, as its model file names it."""
-    assert method.path is not None
-    name = read_model_info(method.path).provenance.get("finish")
-    if not name:
+    if not method.finish:
         return None
-    if name not in FINISHES:  # a file from a newer SD Studio, or an edited one
-        notes.append(f"The model asks for a finish '{name}' this version does not have.")
+    if method.finish not in FINISHES:  # a file from a newer SD Studio, or an edited one
+        notes.append(f"The model asks for a finish '{method.finish}' this version does not have.")
         return None
-    return FINISHES[name]
+    return FINISHES[method.finish]
 
 
 def working_size(size: tuple[int, int]) -> tuple[int, int]:
