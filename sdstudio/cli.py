@@ -15,11 +15,10 @@ import importlib.util
 import sys
 import time
 import traceback
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sdstudio import APP_NAME, __version__
+from sdstudio.cli_plan import WorkItem, plan_work
 from sdstudio.errors import UserFacingError
 
 PROG = "sdstudio"
@@ -67,7 +66,9 @@ def _add_job_io(parser: argparse.ArgumentParser, mask: str | None) -> None:
     parser.add_argument("-o", "--output", required=True, help="output file or folder")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     parser.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (1-100)")
-    parser.add_argument("--overwrite", action="store_true", help="allow replacing INPUT")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="allow replacing INPUT or the mask"
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
 
 
@@ -225,13 +226,6 @@ class ProgressBar:
             self._shown = False
 
 
-@dataclass
-class WorkItem:
-    source: Path
-    output: Path
-    mask: Path | None
-
-
 def run_job_command(args: argparse.Namespace) -> int:
     items = plan_work(args)
     bar = ProgressBar()
@@ -263,64 +257,6 @@ def run_job_command(args: argparse.Namespace) -> int:
         done = len(items) - failures
         sys.stderr.write(f"{PROG}: {done} of {len(items)} images written in {seconds:.1f} s\n")
     return EXIT_USER_ERROR if failures else 0
-
-
-def plan_work(args: argparse.Namespace) -> list[WorkItem]:
-    """Pair every input with its output (and mask); refuses to overwrite inputs."""
-    source = Path(args.input).expanduser()
-    output = Path(args.output).expanduser()
-    mask = Path(args.mask).expanduser() if getattr(args, "mask", None) else None
-    if not source.exists():
-        raise UserFacingError(f"The input '{source}' does not exist.")
-    if mask is not None and not mask.exists():
-        raise UserFacingError(f"The mask '{mask}' does not exist.")
-    if source.is_dir():
-        items = _plan_folder(source, output, mask)
-    else:
-        if mask is not None and mask.is_dir():
-            raise UserFacingError(f"The input is one file, so --mask must be a file, not '{mask}'.")
-        if output.is_dir():
-            output = output / source.name
-        items = [WorkItem(source, output, mask)]
-    for item in items:
-        same = item.source.resolve() == item.output.resolve() or (
-            item.output.exists() and item.source.samefile(item.output)
-        )
-        if same and not args.overwrite:
-            raise UserFacingError(
-                f"The output '{item.output}' is the input file; choose another output "
-                "(or add --overwrite to replace the original)."
-            )
-        if not item.output.parent.is_dir():
-            raise UserFacingError(f"The output folder '{item.output.parent}' does not exist.")
-    return items
-
-
-def _plan_folder(source: Path, output: Path, mask: Path | None) -> list[WorkItem]:
-    from sdstudio.imaging.image_io import OPEN_EXTENSIONS
-
-    if output.exists() and not output.is_dir():
-        raise UserFacingError(f"The input is a folder, so the output '{output}' must be a folder.")
-    if mask is not None and not mask.is_dir():
-        raise UserFacingError("The input is a folder, so --mask must be a folder of masks too.")
-    images = sorted(
-        path for path in source.iterdir()
-        if path.is_file() and not path.name.startswith(".")
-        and path.suffix.lower() in OPEN_EXTENSIONS
-    )  # fmt: skip
-    if not images:
-        raise UserFacingError(f"The folder '{source}' has no images SD Studio can open.")
-    masks: dict[str, Path] = {}
-    for path in sorted(mask.iterdir()) if mask is not None else []:
-        if path.is_file() and not path.name.startswith("."):
-            masks.setdefault(path.stem, path)
-    output.mkdir(parents=True, exist_ok=True)
-    # A missing mask gets a path that does not exist: reported when the batch reaches it.
-    return [
-        WorkItem(path, output / path.name, masks.get(path.stem, mask / f"{path.stem}.*"))
-        if mask is not None else WorkItem(path, output / path.name, None)
-        for path in images
-    ]  # fmt: skip
 
 
 def process_item(args: argparse.Namespace, item: WorkItem, report) -> list[str]:

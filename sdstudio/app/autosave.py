@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from sdstudio.app import project_document
 from sdstudio.app import settings as keys
+from sdstudio.app.fatal_errors import crash_notice, take_ended_sessions
 from sdstudio.errors import UserFacingError
 from sdstudio.session.autosave_store import (
     RecoveryEntry,
@@ -72,6 +73,7 @@ class Autosave(QObject):
         self._writer: threading.Thread | None = None
         self._again_after_write = False
         self.last_error = ""
+        self.crash_notice = ""  # while recovery is offered: how the last session ended
         self.saves = 0  # autosaves written by this window
         self.timer = QTimer(self)
         self.timer.setInterval(max(5_000, int(minutes * 60_000)))
@@ -205,6 +207,8 @@ class Autosave(QObject):
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Recover unsaved work?")
+        if self.crash_notice:
+            box.setInformativeText(self.crash_notice)
         if entry.problem:
             box.setText(f"An autosave from {when} was found but is damaged:\n{entry.problem}")
             restore = None
@@ -223,23 +227,45 @@ class Autosave(QObject):
         return "discard" if clicked is discard else "later"
 
     def offer_recovery(self) -> bool:
-        """Offers autosaves that no running window owns, newest first; True if restored."""
+        """Says when the last session crashed, then offers autosaves that no running
+        window owns, newest first; True if one was restored."""
         self._remove_orphan_locks()
+        ended = take_ended_sessions()
+        # Shown inside the first restore question, or on its own when nothing is offered.
+        self.crash_notice = crash_notice(ended) if ended else ""
+        try:
+            offered, restored = self._offer_autosaves()
+            if self.crash_notice and not offered:
+                self.show_crash_notice(self.crash_notice)
+            return restored
+        finally:
+            self.crash_notice = ""
+
+    def _offer_autosaves(self) -> tuple[bool, bool]:
+        offered = False
         for entry in list_recoveries():
             if entry.session_id == self.session_id:
                 continue
             lock = _lock_for(entry.session_id)
             if not lock.tryLock(0):
                 continue  # another SD Studio window is still working on it
+            offered = True
             choice = self.ask_restore(entry)
+            self.crash_notice = ""  # said once
             if choice == "discard":
                 remove_recovery(entry.session_id)
                 lock.unlock()
             elif choice == "restore" and self._restore(entry, lock):
-                return True
+                return offered, True
             else:
                 lock.unlock()
-        return False
+        return offered, False
+
+    def show_crash_notice(self, text: str) -> None:
+        """The last session crashed and left no autosave (tests monkeypatch this)."""
+        QMessageBox.warning(
+            self.window, "SD Studio ended unexpectedly", f"{text}\n\nNo unsaved work was left."
+        )
 
     def _restore(self, entry: RecoveryEntry, lock: QLockFile) -> bool:
         try:

@@ -8,13 +8,13 @@ convert or copy the whole image.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
+from sdstudio.app.canvas_input import TOOL_BRUSH, TOOL_ERASER, ZOOM_STEP, CanvasInput
 from sdstudio.app.compare import SplitCompare
 from sdstudio.app.document import Document
 from sdstudio.app.mask_overlay import MaskOverlay, paint_brush_outline
@@ -23,14 +23,17 @@ from sdstudio.app.qimage_views import checkerboard_pixmap, qimage_from_mask, qim
 
 MIN_ZOOM = 0.01
 MAX_ZOOM = 32.0
-ZOOM_STEP = 1.25
+# The brush's diameter on screen, with the photo fitted to the view, until the person
+# picks one: large enough to see on any photo, small enough for a scratch.
+DEFAULT_BRUSH_SIZE_AT_FIT = 40.0
 BACKGROUND = QColor(38, 38, 40)
 
-TOOL_BRUSH = "brush"
-TOOL_ERASER = "eraser"
+# The tool names live with the input code that uses them; the rest of the app imports
+# them from here, with the canvas.
+__all__ = ["Canvas", "TOOL_BRUSH", "TOOL_ERASER", "ZOOM_STEP"]
 
 
-class Canvas(QGraphicsView):
+class Canvas(CanvasInput, QGraphicsView):
     zoom_changed = Signal(float)  # 1.0 = one image pixel per screen pixel
     brush_changed = Signal()
     tool_changed = Signal(str)
@@ -51,6 +54,10 @@ class Canvas(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space_held = False
         self._cursor_pos: QPointF | None = None  # viewport coordinates
+        # The photo shown (width, height), so a new one can scale the brush from it.
+        self._shown_size: tuple[int, int] | None = None
+        # The brush's on-screen size at fit for the next photo when none is shown yet.
+        self._size_at_fit_for_next = DEFAULT_BRUSH_SIZE_AT_FIT
 
         self.setScene(QGraphicsScene(self))
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -99,15 +106,25 @@ class Canvas(QGraphicsView):
     def zoom_actual_size(self) -> None:
         self.set_zoom(1.0)
 
-    def fit_to_window(self, enlarge: bool = True) -> None:
-        """Shows the whole photo; ``enlarge=False`` never goes above 100 % (on open)."""
+    def fit_to_window(self) -> None:
+        """Shows the whole photo as large as the view allows (Ctrl+0), small photos too."""
+        self._fit(enlarge=True)
+
+    def _fit(self, enlarge: bool) -> None:
         width, height = self.document.size()
-        if not width or not height:
+        scale = self.fit_scale(width, height)
+        if scale is None:
             return
-        area = self.viewport().rect()
-        zoom = min(area.width() / width, area.height() / height) * self.devicePixelRatioF()
+        zoom = scale * self.devicePixelRatioF()
         self.set_zoom(zoom if enlarge else min(zoom, 1.0))
         self.centerOn(width / 2, height / 2)
+
+    def fit_scale(self, width: int, height: int) -> float | None:
+        """The view scale (screen pixels per photo pixel) that fits a width x height photo."""
+        area = self.viewport().rect()
+        if width <= 0 or height <= 0 or area.isEmpty():
+            return None
+        return min(area.width() / width, area.height() / height)
 
     def map_to_image(self, viewport_pos: QPointF) -> QPointF:
         inverse, _ = self.viewportTransform().inverted()
@@ -123,7 +140,40 @@ class Canvas(QGraphicsView):
         self._mask_image = qimage_from_mask(self.document.mask) if width else QImage()
         self._original_pixmap = None
         self._stroke = None
-        self.fit_to_window(enlarge=False)
+        self._carry_brush_size_to(width, height)
+        # A small photo opens at 100 %: its real pixels, not an enlarged blur; Ctrl+0
+        # fills the view when the person asks for it.
+        self._fit(enlarge=False)
+
+    # -- brush size across photos -------------------------------------------------------
+    def brush_size_at_fit(self) -> float:
+        """The brush's diameter on screen (pixels) when the photo is fitted to the view."""
+        scale = self.fit_scale(*self._shown_size) if self._shown_size else None
+        if scale is None:
+            return self._size_at_fit_for_next
+        return self.brush.size * scale
+
+    def brush_size_on_screen(self) -> float:
+        """The brush's diameter on screen at the current zoom, as its outline shows it."""
+        return self.brush.size * self.transform().m11()
+
+    def set_brush_size_at_fit(self, size_on_screen: float) -> None:
+        """Sizes the brush by its look at fit: now, or for the first photo that opens."""
+        scale = self.fit_scale(*self._shown_size) if self._shown_size else None
+        if scale is None:
+            self._size_at_fit_for_next = max(float(size_on_screen), 1.0)
+        else:
+            self.set_brush(size=size_on_screen / scale)
+
+    def _carry_brush_size_to(self, width: int, height: int) -> None:
+        """The brush keeps its look from one photo to the next: as large a part of the view
+        with the new photo fitted as it was of the old one (image pixels alone would make
+        a 50 px brush a dot on 22 MP and a blob on a small photo). An upscale is a new
+        size too: the brush then covers the same part of the picture as before."""
+        size_at_fit = self.brush_size_at_fit()
+        self._shown_size = (width, height) if width and height else None
+        if self._shown_size is not None and self.fit_scale(width, height) is not None:
+            self.set_brush_size_at_fit(size_at_fit)
 
     def _on_image_changed(self, rect: QRect) -> None:
         image = self.document.image
@@ -276,118 +326,3 @@ class Canvas(QGraphicsView):
         else:
             shape = Qt.CursorShape.CrossCursor
         self.viewport().setCursor(shape)
-
-    # -- input --------------------------------------------------------------------------
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        pos = event.position()
-        pan = event.button() == Qt.MouseButton.MiddleButton or (
-            event.button() == Qt.MouseButton.LeftButton and self._space_held
-        )
-        if pan:
-            self._pan_from = pos
-        elif (
-            event.button() == Qt.MouseButton.LeftButton
-            and self.split.enabled
-            and self.split.hit(pos, self._divider_x())
-        ):
-            self.split.dragging = True
-        elif event.button() == Qt.MouseButton.LeftButton and self._brush_active():
-            self._stroke = MaskStroke(self.document.mask, self.brush, self.tool == TOOL_ERASER)
-            self._paint_to(self._stroke.begin, pos)
-        else:
-            super().mousePressEvent(event)
-            return
-        self._update_cursor()
-        event.accept()
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        pos = event.position()
-        old_outline = self._outline_rect(self._cursor_pos)
-        self._cursor_pos = pos
-        if self._pan_from is not None:
-            delta = pos - self._pan_from
-            self._pan_from = pos
-            self.horizontalScrollBar().setValue(
-                self.horizontalScrollBar().value() - round(delta.x())
-            )
-            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
-        elif self.split.dragging:
-            image_x = self.map_to_image(pos).x()
-            self.split.set_fraction(image_x / max(self._pixmap.width(), 1))
-        elif self._stroke is not None:
-            self._paint_to(self._stroke.move_to, pos)
-        self.viewport().update(old_outline.united(self._outline_rect(pos)))
-        self._update_cursor()
-        event.accept()
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        if self._pan_from is not None and event.button() in (
-            Qt.MouseButton.MiddleButton,
-            Qt.MouseButton.LeftButton,
-        ):
-            self._pan_from = None
-        elif self.split.dragging:
-            self.split.dragging = False
-        elif self._stroke is not None and event.button() == Qt.MouseButton.LeftButton:
-            self._paint_to(self._stroke.move_to, event.position())
-            self.finish_stroke()
-        self._update_cursor()
-        event.accept()
-
-    def finish_stroke(self) -> None:
-        stroke, self._stroke = self._stroke, None
-        if stroke is None:
-            return
-        record = stroke.finish()
-        if record is not None:
-            title = "Erase mask" if stroke.erase else "Paint mask"
-            self.document.push_stroke(record, title)
-
-    def _paint_to(self, step, viewport_pos: QPointF) -> None:
-        point = self.map_to_image(viewport_pos)
-        changed = step((point.x(), point.y()))
-        if changed is not None:
-            self.document.notify_mask_painted(changed)
-
-    def leaveEvent(self, event) -> None:  # noqa: N802
-        self.viewport().update(self._outline_rect(self._cursor_pos))
-        self._cursor_pos = None
-        super().leaveEvent(event)
-
-    def wheelEvent(self, event) -> None:  # noqa: N802
-        steps = event.angleDelta().y() / 120
-        if steps and self.document.has_image():
-            self.set_zoom(self.zoom() * math.pow(ZOOM_STEP, steps), event.position())
-            event.accept()
-        else:
-            super().wheelEvent(event)
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        if event.isAutoRepeat() and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Backslash):
-            event.accept()
-        elif event.key() == Qt.Key.Key_Space:
-            self._space_held = True
-            self._update_cursor()
-            self.viewport().update(self._outline_rect(self._cursor_pos))
-        elif event.key() == Qt.Key.Key_Backslash:
-            self.set_showing_original(True)
-        else:
-            super().keyPressEvent(event)
-
-    def keyReleaseEvent(self, event) -> None:  # noqa: N802
-        if event.isAutoRepeat():
-            event.accept()
-        elif event.key() == Qt.Key.Key_Space:
-            self._space_held = False
-            self._pan_from = None
-            self._update_cursor()
-        elif event.key() == Qt.Key.Key_Backslash:
-            self.set_showing_original(False)
-        else:
-            super().keyReleaseEvent(event)
-
-    def focusOutEvent(self, event) -> None:  # noqa: N802
-        # A key released while another window has focus never reaches us.
-        self._space_held = False
-        self.set_showing_original(False)
-        super().focusOutEvent(event)

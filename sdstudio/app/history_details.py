@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import QHelpEvent, QUndoStack
 from PySide6.QtWidgets import QToolTip, QUndoView
 
+from sdstudio.app import project_document
 from sdstudio.app import settings as keys
 from sdstudio.app.undo_commands import ImageResultCommand
 from sdstudio.session.history_limits import DEFAULT_UNDO_MEMORY_MB, clamp_memory_mb, undo_step_limit
@@ -74,7 +75,7 @@ class UndoLimit(QObject):
         super().__init__(document)
         self.document = document
         self.settings = settings
-        document.document_replaced.connect(self.apply)
+        document.document_replaced.connect(self._on_document_replaced)
 
     def memory_mb(self) -> int:
         return clamp_memory_mb(
@@ -88,6 +89,13 @@ class UndoLimit(QObject):
     def steps(self) -> int:
         width, height = self.document.size()
         return undo_step_limit(max(width, 1), max(height, 1), self.memory_mb())
+
+    @Slot()
+    def _on_document_replaced(self) -> None:
+        # A restored project's first step may change the size while the stack is still
+        # empty; the limit restore chose for all its steps must stay.
+        if not project_document.is_replaying_steps():
+            self.apply()
 
     @Slot()
     def apply(self) -> None:

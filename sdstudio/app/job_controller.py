@@ -5,27 +5,32 @@ comes, from the document as it is then, so a Style click queued behind a Repair 
 the repaired image instead of undoing the repair. One foreground job runs at a time;
 background jobs (style thumbnails) go to the worker at low priority and never touch the
 document or the progress bar.
+
+The undo step's title comes from the panel's ``describe`` (what ran, with which
+settings), so History tells two tries apart; the status bar and error messages keep the
+job's short title.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QStatusBar,
-    QWidget,
-)
+from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
 from sdstudio.app.document import Document
+from sdstudio.app.job_status import JobStatusWidget, TimeLeftEstimate, time_left_text
+from sdstudio.app.large_results import (
+    JobSpeeds,
+    ResultEstimate,
+    large_result_question,
+    speed_key,
+)
 from sdstudio.app.worker import JobPriority, JobWorker, RunJob
 from sdstudio.errors import UserFacingError
 from sdstudio.jobs import Job, JobResult, job_params
@@ -35,44 +40,22 @@ log = logging.getLogger(__name__)
 NOTE_TIMEOUT_MS = 10_000
 JobFactory = Callable[[], Job]
 ResultCallback = Callable[[int, "JobResult | None"], None]
+# The undo step's title from the job and the settings it ran with (job_params + result).
+Describe = Callable[[Job, Mapping[str, Any]], str]
+
+__all__ = ["JobController", "JobStatusWidget"]
 
 
 @dataclass
 class _ForegroundRun:
     owner: str  # which panel asked, e.g. "repair"
     make_job: JobFactory
+    describe: Describe | None = None
     job: Job | None = None
     image_generation: int = 0  # document edits seen when the job was built
-
-
-class JobStatusWidget(QWidget):
-    """The status bar's job display: name and message, progress bar, Cancel button."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("jobStatus")
-        self.label = QLabel()
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setMaximumWidth(180)
-        self.progress_bar.setTextVisible(True)
-        self.progress_bar.setFormat("%p%")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the running job (Esc); the photo stays as it was")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.cancel_button)
-        self.hide()
-
-    def show_job(self, title: str, fraction: float, message: str, queued: int) -> None:
-        text = f"{title}: {message}" if message else title
-        if queued:
-            text += f"  (+{queued} queued)"
-        self.label.setText(text)
-        self.progress_bar.setValue(round(max(0.0, min(1.0, fraction)) * 1000))
-        self.show()
+    started_at: float = 0.0  # monotonic, when the worker began it
+    fraction: float = 0.0  # the last progress shown
+    message: str = ""
 
 
 class JobController(QObject):
@@ -80,6 +63,7 @@ class JobController(QObject):
 
     busy_changed = Signal(str, bool)  # owner, whether a job of that owner runs or waits
     result_applied = Signal(int, str)  # job id, undo step title
+    result_applied_for = Signal(str, int)  # owner (e.g. "repair"), job id; after the above
     job_failed = Signal(int, str)  # job id, message shown to the person
     job_cancelled = Signal(int)
 
@@ -107,6 +91,8 @@ class JobController(QObject):
         self._image_generation = 0
         self._cancel_shortcut: QShortcut | None = None
         self._shut_down = False
+        self._time_left = TimeLeftEstimate()
+        self.speeds = JobSpeeds()  # measured per method, for the large-result estimate
         document.image_changed.connect(self._count_image_edit)
         document.document_replaced.connect(self._count_image_edit)
 
@@ -143,12 +129,15 @@ class JobController(QObject):
         worker.cancelled.connect(self._on_cancelled)
         return worker
 
-    def run(self, owner: str, make_job: JobFactory) -> None:
-        """Queues a job whose result becomes one undo step; ``make_job`` runs at its turn."""
+    def run(self, owner: str, make_job: JobFactory, *, describe: Describe | None = None) -> None:
+        """Queues a job whose result becomes one undo step; ``make_job`` runs at its turn.
+
+        ``describe(job, params)`` names the undo step (default: the job's short title).
+        """
         if self._shut_down:  # the window is closing; nothing can run any more
             return
         was_busy = self.is_busy(owner)
-        self._waiting.append(_ForegroundRun(owner, make_job))
+        self._waiting.append(_ForegroundRun(owner, make_job, describe))
         if not was_busy:
             self.busy_changed.emit(owner, True)
         self._start_next()
@@ -187,6 +176,25 @@ class JobController(QObject):
             self.worker.cancel(self._current.job.job_id)
         self._update_status()
 
+    def confirm_large_result(self, title: str, estimate: ResultEstimate) -> bool:
+        """True to go on: at once for a usual size, else when the person says so."""
+        if not estimate.is_large():
+            return True
+        return self.ask_large_result(
+            f"{title}: a very large result", large_result_question(title, estimate)
+        )
+
+    def ask_large_result(self, title: str, question: str) -> bool:
+        """Asks whether to start a job with a very large result (tests monkeypatch this)."""
+        answer = QMessageBox.question(
+            self.dialog_parent,
+            title,
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def prewarm(self) -> None:
         self.worker.prewarm()
 
@@ -209,6 +217,7 @@ class JobController(QObject):
                 continue
             run.image_generation = self._image_generation
             self._current = run
+            self._time_left.reset()
             self.worker.submit(run.job)
 
     def _finish_current(self) -> None:
@@ -234,12 +243,22 @@ class JobController(QObject):
     @Slot(int, str)
     def _on_started(self, job_id: int, title: str) -> None:
         if self._is_current(job_id):
-            self._update_status(0.0, "starting")
+            assert self._current is not None
+            self._current.started_at = time.monotonic()
+            self._current.fraction, self._current.message = 0.0, "starting"
+            self._time_left.reset()
+            self._update_status()
 
     @Slot(int, float, str)
     def _on_progress(self, job_id: int, fraction: float, message: str) -> None:
         if self._is_current(job_id):
-            self._update_status(fraction, message)
+            assert self._current is not None
+            # Never backwards: a stage that restarts its count (a retry with smaller
+            # tiles) must not look like lost work.
+            self._current.fraction = max(self._current.fraction, fraction)
+            self._current.message = message
+            self._time_left.update(self._current.fraction)
+            self._update_status()
 
     @Slot(int, object)
     def _on_finished(self, job_id: int, result: JobResult) -> None:
@@ -250,13 +269,14 @@ class JobController(QObject):
             return
         run = self._current
         assert run is not None and run.job is not None
-        title = run.job.title
+        params = {**job_params(run.job), **result.params}
+        self._record_speed(run, result)
+        title = self._describe(run, params)
         if run.image_generation != self._image_generation:
             # The person undid or changed the photo while the job ran; applying a result
             # computed from the old pixels would silently throw their change away.
             self._show_note(f"The photo changed while {title} ran, so its result was not applied.")
         else:
-            params = {**job_params(run.job), **result.params}
             try:
                 self.document.apply_result(title, result.image, params)
             except (UserFacingError, ValueError) as error:
@@ -266,8 +286,25 @@ class JobController(QObject):
                 self._show_error(title, str(error))
                 return
             self.result_applied.emit(job_id, title)
+            self.result_applied_for.emit(run.owner, job_id)
             self._show_note(f"{title} done. {' '.join(result.notes)}".strip())
         self._finish_current()
+
+    def _describe(self, run: _ForegroundRun, params: Mapping[str, Any]) -> str:
+        assert run.job is not None
+        if run.describe is None:
+            return run.job.title
+        try:
+            return run.describe(run.job, params) or run.job.title
+        except Exception:  # a title is never worth losing the result over
+            log.exception("Naming the %s step failed", run.job.title)
+            return run.job.title
+
+    def _record_speed(self, run: _ForegroundRun, result: JobResult) -> None:
+        if run.started_at and run.job is not None:
+            height, width = result.image.shape[:2]
+            seconds = time.monotonic() - run.started_at
+            self.speeds.record(speed_key(run.job), width * height, seconds)
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:
@@ -297,15 +334,23 @@ class JobController(QObject):
 
     # -- feedback ------------------------------------------------------------------------
 
-    def _update_status(self, fraction: float = 0.0, message: str = "") -> None:
-        busy = self._current is not None
+    def _update_status(self) -> None:
+        current = self._current
         if self._cancel_shortcut is not None:
-            self._cancel_shortcut.setEnabled(busy)
-        if not busy:
+            self._cancel_shortcut.setEnabled(current is not None)
+        if current is None:
             self.status_widget.hide()
             return
-        assert self._current is not None and self._current.job is not None
-        self.status_widget.show_job(self._current.job.title, fraction, message, len(self._waiting))
+        assert current.job is not None
+        # The running job's own progress, also when a click only changed the queue: a
+        # queued job used to reset the bar to 0 until the next progress arrived.
+        self.status_widget.show_job(
+            current.job.title,
+            current.fraction,
+            current.message,
+            len(self._waiting),
+            time_left_text(self._time_left.seconds_left()),
+        )
 
     def _show_note(self, text: str) -> None:
         if self.status_bar is not None:

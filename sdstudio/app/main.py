@@ -6,17 +6,21 @@ a second; models load later, on the job worker's thread.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from sdstudio import APP_NAME, __version__
 from sdstudio.app.crash_report import install_crash_reporting
+from sdstudio.app.fatal_errors import start_session_guard
 from sdstudio.app.theme import apply_dark_theme
 from sdstudio.paths import resource_path
+
+log = logging.getLogger(__name__)
 
 ORGANIZATION_NAME = "SD Studio"
 APPLICATION_ID = "sdstudio"
@@ -44,14 +48,27 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def warn_about_leaking_bindings(window: QWidget) -> None:
+    """A one-line probe (well under a millisecond); a warning instead of a lost session."""
+    from sdstudio.app.qt_bindings import binding_problem
+
+    problem = binding_problem()
+    if problem:
+        log.error("%s", problem)
+        QMessageBox.warning(window, f"{APP_NAME}: please reinstall", problem)
+
+
 def launch(paths: list[str]) -> int:
     """Shows the main window, opens ``paths[0]`` if given, and runs until it closes."""
     app = create_application()
     install_crash_reporting(app)
+    # Before the window: what the last session left is reported when the window asks.
+    start_session_guard(app)
     from sdstudio.app.window import MainWindow
 
     window = MainWindow()
     window.show()
+    warn_about_leaking_bindings(window)
     if paths:
         # After show(): an error about a bad path appears over the window, not before it.
         window.open_path(Path(paths[0]))

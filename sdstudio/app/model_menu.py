@@ -43,19 +43,23 @@ def unique_destination(folder: Path, name: str) -> Path:
 def check_model_file(path: Path) -> tuple[Any, str]:
     """What the file is, and a sentence for the person; raises UserFacingError if unusable.
 
-    Runs torch/spandrel: call it off the GUI thread.
+    The checks are the catalog's own (``model_index.inspect_safely`` for community files,
+    ``model_checks.check_own_model`` for SD Studio's), so a file accepted here is offered
+    in the panels. Runs torch/spandrel: call it off the GUI thread.
     """
     from sdstudio.engine.community.diffusion_files import ENABLE_HINT, diffusers_available
-    from sdstudio.engine.community.model_index import classify
-    from sdstudio.engine.model_file import read_model_info
+    from sdstudio.engine.community.model_index import inspect_safely
+    from sdstudio.engine.model_checks import check_own_model
 
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise UserFacingError(
             f"{path.name} is not a model file SD Studio reads ({', '.join(MODEL_SUFFIXES)})."
         )
-    item = classify(path)
+    item = inspect_safely(path)
     if item is None:
-        info = read_model_info(path)  # our own format: check it fully
+        # Our own format (or an unreadable .safetensors, which this reports). Not "shipped",
+        # even when picked from the bundled folder: the copy is a user file.
+        info = check_own_model(path, shipped=False)
         return None, f"{info.name}: an SD Studio {info.task} model."
     if item.kind == "unusable":
         raise UserFacingError(item.error or f"{path.name} cannot be used.")
@@ -70,8 +74,13 @@ def check_model_file(path: Path) -> tuple[Any, str]:
 
 
 def copy_into_models_folder(source: Path, item: Any) -> Path:
-    """Copy ``source`` into the user models folder atomically; returns the new path."""
+    """Copy ``source`` into the user models folder atomically; returns the new path.
+
+    ``item`` is what :func:`check_model_file` found (None: an SD Studio model file); it is
+    remembered for the copy, so listing the models does not check the file again.
+    """
     from sdstudio.engine.community.model_index import remember
+    from sdstudio.engine.model_checks import remember_checked_copy
 
     folder = paths.user_models_dir()
     target = unique_destination(folder, source.name)
@@ -84,6 +93,8 @@ def copy_into_models_folder(source: Path, item: Any) -> Path:
         Path(temp_name).unlink(missing_ok=True)
         raise UserFacingError(f"Could not copy {source.name} into {folder}: {error}") from None
     remember(item, target)
+    if item is None:
+        remember_checked_copy(target)
     return target
 
 

@@ -17,6 +17,7 @@ from sdstudio.app import project_document
 from sdstudio.app.autosave import Autosave
 from sdstudio.app.history_details import HistoryTooltips, UndoLimit
 from sdstudio.app.window_actions import make_action
+from sdstudio.engine.model_leftovers import remove_stale_model_temporaries
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.image_io import open_dialog_filter
 from sdstudio.imaging.masks import load_mask, save_mask
@@ -214,6 +215,7 @@ class ProjectActions(QObject):
         finally:
             QApplication.restoreOverrideCursor()
         self.project_path = path
+        self.window.files.remember_project_file(path)
         self.settings.setValue(KEY_PROJECT_FOLDER, str(path.resolve().parent))
         self.document.undo_stack.setClean()  # the work is safe; autosave removes its copy
         self._status(f"Saved project {path.name} ({len(project.steps)} history steps)")
@@ -236,6 +238,8 @@ class ProjectActions(QObject):
             return False
         QApplication.restoreOverrideCursor()
         self.project_path = Path(path)
+        # The manifest's source path is only what the file says; Save asks, beside it.
+        self.window.files.remember_project_file(Path(path))
         self.settings.setValue(KEY_PROJECT_FOLDER, str(Path(path).resolve().parent))
         notes = " ".join(project.notes)
         self._status(f"Opened project {Path(path).name}. {notes}".strip(), 10_000)
@@ -294,6 +298,7 @@ class ProjectActions(QObject):
         if self.document.original is self._photo_original:
             return  # a size change of the same photo
         self._photo_original = self.document.original
+        self.project_path = None  # another photo (Open Project sets it again after this)
         if previous is not None and previous.size and previous.any():
             self.last_mask = previous.copy()
         self._new_photo = not project_document.is_restoring()
@@ -381,7 +386,8 @@ def install_project_actions(window: MainWindow) -> None:
     """Adds projects, mask files, autosave, History details and the undo limit.
 
     Sets ``window.project_actions``, ``window.autosave`` and ``window.undo_limit``; the
-    offer to restore a crashed session comes once the event loop runs.
+    offer to restore a crashed session, and removing what killed model writes left, come
+    once the event loop runs.
     """
     window.undo_limit = UndoLimit(window.document, window.settings)
     window.undo_limit.apply()
@@ -389,3 +395,6 @@ def install_project_actions(window: MainWindow) -> None:
     window.project_actions = ProjectActions(window)
     window.autosave = Autosave(window)
     QTimer.singleShot(0, window.autosave.offer_recovery)
+    # Like the autosave offer, clearing up after a crash: a kill during a model save or
+    # copy leaves a hidden temporary file in the user models folder for good.
+    QTimer.singleShot(0, remove_stale_model_temporaries)

@@ -2,7 +2,9 @@
 
 Capturing runs on the UI thread and only copies what can still change (the current
 image and the mask); the undo steps' stored pixels are never written after the step is
-made, so the background writer may read them as they are.
+made, so the background writer may read them as they are. Every undo step is kept, in
+order: job results and mask edits (strokes, clear, set, invert) alike, so a restored
+project has the same undo stack as the session that saved it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from PySide6.QtGui import QUndoCommand
 
-from sdstudio.app.undo_commands import ImageResultCommand
+from sdstudio.app.undo_commands import (
+    ImageResultCommand,
+    InvertMaskCommand,
+    MaskPatchCommand,
+    crop,
+)
 from sdstudio.imaging.image_io import LoadedImage
 from sdstudio.session.history_limits import trim_history
-from sdstudio.session.project_model import EditRecord, Project, SourceInfo, build_project
+from sdstudio.session.project_model import (
+    EditRecord,
+    HistoryStep,
+    Project,
+    SourceInfo,
+    build_project,
+)
 from sdstudio.session.step_replay import file_sha256
 
 if TYPE_CHECKING:
@@ -26,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _restoring = False
+_replaying_steps = False
 
 
 def is_restoring() -> bool:
@@ -33,22 +48,23 @@ def is_restoring() -> bool:
     return _restoring
 
 
+def is_replaying_steps() -> bool:
+    """True while :func:`restore` pushes the project's steps (after opening its base)."""
+    return _replaying_steps
+
+
 # Which param names the model the step used: per task, in the order to try.
 _MODEL_KEYS = {"repair": ("method",), "enhance": ("upscaler", "model"), "style": ("method",)}
 
 
-def _edit_record(command: ImageResultCommand) -> EditRecord:
-    # ImageResultCommand keeps either whole images (size changed) or one changed rect.
-    title, params = command.text(), dict(command.params)
-    if command._resized:
-        return EditRecord(
-            title, params, "replace", None, command._before_image, command._after_image
-        )
-    if command._rect is not None:
-        return EditRecord(
-            title, params, "patch", command._rect, command._before_image, command._after_image
-        )
-    return EditRecord(title, params, "none")
+def _edit_record(command: QUndoCommand) -> EditRecord:
+    describe = getattr(command, "edit_record", None)
+    if describe is None:
+        # A command that cannot describe its pixels: recorded as changing nothing, so the
+        # replay check in build_project notices if it did change something.
+        log.warning("Undo step %r (%s) is not kept in projects", command.text(), type(command))
+        return EditRecord(command.text(), {}, "none")
+    return describe()
 
 
 @dataclass
@@ -75,11 +91,8 @@ def capture(document: Document, max_steps: int | None = None) -> DocumentSnapsho
     """Copies of the document's changing arrays plus its (immutable) undo pixels."""
     assert document.image is not None and document.original is not None
     stack = document.undo_stack
-    edits = [
-        _edit_record(command)
-        for command in (stack.command(index) for index in range(stack.index()))
-        if isinstance(command, ImageResultCommand)
-    ]
+    # Only the steps up to the current index: what was undone is not part of the state.
+    edits = [_edit_record(stack.command(index)) for index in range(stack.index())]
     source = document.source
     info = SourceInfo()
     if source is not None:
@@ -163,16 +176,45 @@ def _restore(document: Document, project: Project, *, clean: bool) -> None:
         notes=list(project.notes),
     )
     document.open_loaded(loaded)
+    stack = document.undo_stack
+    if 0 < stack.undoLimit() < len(project.steps):
+        # The limit just set comes from the base's size, which after an upscale is larger
+        # than the photo the saving session opened (and budgeted these steps for): a
+        # restored history keeps every step it has. The next photo gets its own limit.
+        stack.setUndoLimit(len(project.steps))
     original = np.array(project.original, copy=True)
     original.flags.writeable = False
     document.original = original
-    for step, image in project.replay():
-        document.apply_result(step.title, image, step.params)
-    if project.mask.any():
-        # Restoring the mask is part of opening, not an edit to undo.
-        height, width = project.mask.shape
-        document._write_mask_patch((0, 0, width, height), project.mask)
+    if project.base_mask is not None and project.base_mask.any():
+        # The mask before the first kept step is where the history starts, like the base
+        # image: part of opening, not an edit to undo.
+        height, width = project.base_mask.shape
+        document._write_mask_patch((0, 0, width, height), project.base_mask)
+    global _replaying_steps
+    _replaying_steps = True
+    try:
+        image = project.base
+        for step in project.steps:
+            if not step.is_mask_step:  # mask steps take their "before" from the document
+                image, _mask = step.apply(image, document.mask)
+            stack.push(_undo_command(document, step, image))
+    finally:
+        _replaying_steps = False
     if clean:
-        document.undo_stack.setClean()
+        stack.setClean()
     else:
-        document.undo_stack.resetClean()  # recovered work counts as unsaved, steps or not
+        stack.resetClean()  # recovered work counts as unsaved, steps or not
+
+
+def _undo_command(document: Document, step: HistoryStep, image: np.ndarray) -> QUndoCommand:
+    """The undo step that does what ``step`` did; ``image`` is the image after it."""
+    if step.is_mask_step:
+        if step.kind == "invert":
+            return InvertMaskCommand(document, step.title)
+        assert step.rect is not None and step.pixels is not None
+        before = crop(document.mask, step.rect).copy()
+        return MaskPatchCommand(document, step.title, step.rect, before, step.pixels.copy())
+    mask_after = step.mask_after
+    if mask_after is not None and not mask_after.any():
+        mask_after = None  # what the command leaves by itself, without holding a mask
+    return ImageResultCommand(document, step.title, image, step.params, mask_after)

@@ -23,6 +23,7 @@ KEY_LAST_FOLDER = "files/last_folder"
 KEY_RECENT_FILES = "files/recent"
 KEY_BRUSH_SIZE = "brush/size"
 KEY_BRUSH_HARDNESS = "brush/hardness"
+KEY_BRUSH_SIZE_AT_FIT = "brush/size_on_screen_at_fit"  # what a new photo's brush keeps
 KEY_OVERLAY_COLOR = "mask/overlay_color"
 KEY_OVERLAY_OPACITY = "mask/overlay_opacity"
 KEY_SAVE_QUALITY = "files/save_quality"

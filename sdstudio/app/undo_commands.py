@@ -2,6 +2,7 @@
 
 Commands write into the document's arrays in place where the size stays the same, so the
 canvas's QImage views of those arrays stay valid and only the changed rect is redrawn.
+Each describes itself as an :class:`EditRecord`, so a project file keeps every step.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtGui import QUndoCommand
+
+from sdstudio.session.project_model import EditRecord
 
 if TYPE_CHECKING:
     from sdstudio.app.document import Document
@@ -84,6 +87,11 @@ class MaskPatchCommand(QUndoCommand):
     def undo(self) -> None:
         self._document._write_mask_patch(self._rect, self._before)
 
+    def edit_record(self) -> EditRecord:
+        return EditRecord(
+            self.text(), {}, "patch", self._rect, self._before, self._after, target="mask"
+        )
+
 
 class InvertMaskCommand(QUndoCommand):
     """Inverting is its own inverse, so this step stores no pixels at all."""
@@ -98,12 +106,24 @@ class InvertMaskCommand(QUndoCommand):
     def undo(self) -> None:
         self._document._invert_mask_in_place()
 
+    def edit_record(self) -> EditRecord:
+        return EditRecord(self.text(), {}, "invert", target="mask")
+
 
 class ImageResultCommand(QUndoCommand):
-    """The result of a job. Same size: stores the changed rect; new size: whole images."""
+    """The result of a job. Same size: stores the changed rect; new size: whole images.
+
+    A new size also replaces the mask: by ``after_mask`` when given (a restored project
+    whose mask was painted after that step), else by an empty one.
+    """
 
     def __init__(
-        self, document: Document, title: str, result: np.ndarray, params: dict[str, Any]
+        self,
+        document: Document,
+        title: str,
+        result: np.ndarray,
+        params: dict[str, Any],
+        after_mask: np.ndarray | None = None,
     ) -> None:
         super().__init__(title)
         self._document = document
@@ -115,6 +135,7 @@ class ImageResultCommand(QUndoCommand):
             self._before_image = current
             self._after_image = result
             self._before_mask = document.mask
+            self._after_mask = after_mask
             self._rect = None
         else:
             self._rect = changed_bounds(current, result)
@@ -124,7 +145,7 @@ class ImageResultCommand(QUndoCommand):
 
     def redo(self) -> None:
         if self._resized:
-            self._document._replace_image(self._after_image, None)
+            self._document._replace_image(self._after_image, self._after_mask)
         elif self._rect is not None:
             self._document._write_image_patch(self._rect, self._after_image)
 
@@ -133,3 +154,26 @@ class ImageResultCommand(QUndoCommand):
             self._document._replace_image(self._before_image, self._before_mask)
         elif self._rect is not None:
             self._document._write_image_patch(self._rect, self._before_image)
+
+    def edit_record(self) -> EditRecord:
+        title, params = self.text(), dict(self.params)
+        if self._resized:
+            height, width = self._after_image.shape[:2]
+            after_mask = self._after_mask
+            if after_mask is None:  # what redo leaves; np.zeros costs no memory until written
+                after_mask = np.zeros((height, width), np.uint8)
+            return EditRecord(
+                title,
+                params,
+                "replace",
+                None,
+                self._before_image,
+                self._after_image,
+                mask_before=self._before_mask,
+                mask_after=after_mask,
+            )
+        if self._rect is not None:
+            return EditRecord(
+                title, params, "patch", self._rect, self._before_image, self._after_image
+            )
+        return EditRecord(title, params, "none")

@@ -7,17 +7,19 @@ through one ``ask_*`` / ``show_*`` method, so tests can answer them by monkeypat
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QColorDialog,
+    QDialog,
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QStackedWidget,
     QTabWidget,
     QUndoView,
     QWidget,
@@ -28,7 +30,10 @@ from sdstudio.app import settings as keys
 from sdstudio.app.brush_toolbar import BrushToolbar
 from sdstudio.app.canvas import Canvas
 from sdstudio.app.document import Document
+from sdstudio.app.file_dialogs import OpenPhotoDialog, QualityDialog
 from sdstudio.app.file_ops import DocumentFiles
+from sdstudio.app.help_dialogs import GettingStartedDialog, KeyboardShortcutsDialog
+from sdstudio.app.start_page import StartPage
 from sdstudio.app.window_actions import build_actions, build_menus, build_toolbar
 from sdstudio.imaging.image_io import (
     format_for_dialog_filter,
@@ -39,14 +44,37 @@ from sdstudio.paths import resource_path
 from sdstudio.session.project_file import PROJECT_SUFFIX
 
 
+class ClosingPart(Protocol):
+    """A part of the window with work to finish when the window closes.
+
+    Closing asks every part first (``can_close`` may ask the person, and changes
+    nothing); only when all agree, and the unsaved changes are saved or discarded, does
+    each part ``shut_down``. So a Cancel anywhere leaves everything running as it was.
+    """
+
+    def can_close(self) -> bool: ...
+
+    def shut_down(self) -> None: ...
+
+
 class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = keys.app_settings()
+        self.closing_parts: list[ClosingPart] = []
         self.document = Document(self)
+        # Connected before the canvas exists, so the canvas is on screen, at its real
+        # size, when it fits a newly opened photo to the view.
+        self.document.document_replaced.connect(self._show_canvas_page)
         self.canvas = Canvas(self.document, self)
         self.files = DocumentFiles(self)
-        self.setCentralWidget(self.canvas)
+        # The start page until a photo opens, then the canvas (the same object throughout).
+        self.start_page = StartPage(self)
+        self.central_pages = QStackedWidget(self)
+        self.central_pages.addWidget(self.start_page)
+        self.central_pages.addWidget(self.canvas)
+        self.setCentralWidget(self.central_pages)
+        self._help_dialogs: dict[type, QDialog] = {}
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
         app_icon = resource_path("icons", "sdstudio.png")
@@ -63,7 +91,9 @@ class MainWindow(QMainWindow):
         self.panel_tabs.setDocumentMode(True)
         self.tasks_dock = self._dock("Tasks", "tasks_dock", self.panel_tabs)
         self.history_view = QUndoView(self.document.undo_stack, self)
-        self.history_view.setEmptyLabel("Opened photo")
+        # No "Opened photo" row (nor an empty one) until a photo is open.
+        self.history_view.setEmptyLabel("")
+        self.history_view.setStack(None)  # no rows at all until a photo opens
         self.history_dock = self._dock("History", "history_dock", self.history_view)
         self.view_menu.addAction(self.tasks_dock.toggleViewAction())
         self.view_menu.addAction(self.history_dock.toggleViewAction())
@@ -130,9 +160,18 @@ class MainWindow(QMainWindow):
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.warning(self, title, message)
 
+    def make_open_dialog(self, folder: str) -> OpenPhotoDialog:
+        return OpenPhotoDialog(self, folder, open_dialog_filter())
+
     def ask_open_path(self, folder: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Photo", folder, open_dialog_filter())
-        return path or None
+        dialog = self.make_open_dialog(folder)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            chosen = dialog.selectedFiles()
+            return chosen[0] if chosen else None
+        finally:
+            dialog.deleteLater()
 
     def ask_save_path(self, suggested: Path) -> tuple[Path, str | None] | None:
         """The chosen file and the format picked in the dialog (None: from the extension)."""
@@ -146,17 +185,16 @@ class MainWindow(QMainWindow):
         # An extension the user typed wins over the filter left at its default.
         return target, (None if target.suffix else picked)
 
+    def make_quality_dialog(self, format_name: str, current: int) -> QualityDialog:
+        return QualityDialog(self, format_name, current, self.files.original_quality())
+
     def ask_quality(self, format_name: str, current: int) -> int | None:
-        value, ok = QInputDialog.getInt(
-            self,
-            f"{format_name} Quality",
-            "Quality (1 = smallest file, 100 = best):",
-            current,
-            1,
-            100,
-            1,
-        )
-        return value if ok else None
+        dialog = self.make_quality_dialog(format_name, current)
+        try:
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            return dialog.quality() if accepted else None
+        finally:
+            dialog.deleteLater()
 
     def confirm_overwrite_original(self, path: Path) -> bool:
         answer = QMessageBox.question(
@@ -199,6 +237,23 @@ class MainWindow(QMainWindow):
             "own computer, offline.",
         )
 
+    def show_getting_started(self) -> None:
+        self._show_help(GettingStartedDialog)
+
+    def show_keyboard_shortcuts(self) -> None:
+        dialog = self._show_help(KeyboardShortcutsDialog)
+        dialog.refresh(self)  # actions added since it was first shown are listed too
+
+    def _show_help(self, kind: type) -> QDialog:
+        """Help stays open beside the photo (not modal): one window of each kind."""
+        dialog = self._help_dialogs.get(kind)
+        if dialog is None:
+            dialog = self._help_dialogs[kind] = kind(self)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
     # -- window state -------------------------------------------------------------------
     def _update_title(self, *_args) -> None:
         self.setWindowTitle(self.window_title())
@@ -221,9 +276,16 @@ class MainWindow(QMainWindow):
         ):
             action.setEnabled(has_image)
 
+    def _show_canvas_page(self) -> None:
+        # The stack sizes only its current page, and does so as it switches: done first,
+        # the canvas fits the new photo to its real view, not to a hidden page's size.
+        self.central_pages.setCurrentWidget(self.canvas)
+
     def _on_document_replaced(self) -> None:
         width, height = self.document.size()
         self.size_label.setText(f"{width} × {height}" if width else "")
+        self.history_view.setEmptyLabel("Opened photo" if width else "")
+        self.history_view.setStack(self.document.undo_stack if width else None)
         self.canvas.setFocus()
         self._update_enabled()
 
@@ -245,6 +307,12 @@ class MainWindow(QMainWindow):
                 self.settings, keys.KEY_BRUSH_HARDNESS, self.canvas.brush.hardness
             ),
         )
+        # The first photo gets the brush at the size on screen it last had.
+        self.canvas.set_brush_size_at_fit(
+            keys.read_number(
+                self.settings, keys.KEY_BRUSH_SIZE_AT_FIT, self.canvas.brush_size_at_fit()
+            )
+        )
         color = QColor(str(self.settings.value(keys.KEY_OVERLAY_COLOR, "")))
         if color.isValid():
             self.canvas.overlay.set_color(color)
@@ -256,8 +324,11 @@ class MainWindow(QMainWindow):
         self.canvas.overlay.changed.connect(self._store_overlay)
 
     def _store_brush(self) -> None:
-        self.settings.setValue(keys.KEY_BRUSH_SIZE, round(self.canvas.brush.size, 2))
+        # Fine-grained: a brush carried over from another photo has any fraction of a pixel.
+        self.settings.setValue(keys.KEY_BRUSH_SIZE, round(self.canvas.brush.size, 4))
         self.settings.setValue(keys.KEY_BRUSH_HARDNESS, round(self.canvas.brush.hardness, 2))
+        size_at_fit = round(self.canvas.brush_size_at_fit(), 2)
+        self.settings.setValue(keys.KEY_BRUSH_SIZE_AT_FIT, size_at_fit)
 
     def _store_overlay(self) -> None:
         overlay = self.canvas.overlay
@@ -265,10 +336,20 @@ class MainWindow(QMainWindow):
         self.settings.setValue(keys.KEY_OVERLAY_OPACITY, round(overlay.opacity, 3))
         self.actions_.show_mask.setChecked(overlay.visible)
 
+    def add_closing_part(self, part: ClosingPart) -> None:
+        self.closing_parts.append(part)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        # Every question first, then every shutdown: nothing stops before all agree.
+        if not all(part.can_close() for part in self.closing_parts):
+            event.ignore()
+            return
         if not self.files.maybe_save_changes():
             event.ignore()
             return
+        for part in self.closing_parts:
+            part.shut_down()
+        self._store_brush()  # its size at fit follows the window's size since the last change
         self.settings.setValue(keys.KEY_GEOMETRY, self.saveGeometry())
         self.settings.setValue(keys.KEY_WINDOW_STATE, self.saveState())
         self.settings.sync()

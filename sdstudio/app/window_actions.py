@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from sdstudio.app.canvas import TOOL_BRUSH, TOOL_ERASER
+from sdstudio.app.mask_margin import MaskMarginActions
 from sdstudio.paths import resource_path
 
 if TYPE_CHECKING:
@@ -113,7 +114,12 @@ def build_actions(window: MainWindow) -> SimpleNamespace:
         "zoom-out",
     )
     a.fit = make_action(
-        window, "&Fit to Window", canvas.fit_to_window, "Ctrl+0", "Show the whole photo", "zoom-fit"
+        window,
+        "&Fit to Window",
+        lambda: canvas.fit_to_window(),  # triggered(checked) must not reach it as an argument
+        "Ctrl+0",
+        "Show the whole photo, as large as the window allows",
+        "zoom-fit",
     )
     a.actual = make_action(
         window,
@@ -180,14 +186,16 @@ def build_actions(window: MainWindow) -> SimpleNamespace:
         window,
         "&Harder Brush",
         lambda: canvas.adjust_brush("harder"),
-        ["Shift+]", "}"],
+        # A US keyboard sends Shift+] as "}" with Shift still held: each spelling is
+        # its own key sequence, and the first is the one menus show.
+        ["Shift+]", "Shift+}", "}"],
         "Make the brush edge harder",
     )
     a.softer = make_action(
         window,
         "So&fter Brush",
         lambda: canvas.adjust_brush("softer"),
-        ["Shift+[", "{"],
+        ["Shift+[", "Shift+{", "{"],
         "Make the brush edge softer",
     )
     a.clear_mask = make_action(
@@ -211,11 +219,38 @@ def build_actions(window: MainWindow) -> SimpleNamespace:
         checkable=True,
     )
     a.show_mask.setChecked(canvas.overlay.visible)
+    # The overlay is also hidden and shown without this action (after Repair, when
+    # painting again): the check mark follows it.
+    canvas.overlay.changed.connect(lambda: a.show_mask.setChecked(canvas.overlay.visible))
+    a.mask_margin = MaskMarginActions(document, window)
+    a.grow_mask = make_action(
+        window,
+        "&Grow Mask...",
+        a.mask_margin.grow,
+        tip="Widen the mask by a number of pixels: a margin around an object to remove",
+    )
+    a.shrink_mask = make_action(
+        window, "Shrin&k Mask...", a.mask_margin.shrink, tip="Narrow the mask by a number of pixels"
+    )
     a.overlay_color = make_action(
         window,
         "Mask &Colour...",
         window.choose_overlay_color,
         tip="Choose the colour the mask is drawn in",
+    )
+    a.getting_started = make_action(
+        window,
+        "&Getting Started",
+        window.show_getting_started,
+        "F1",
+        "What Repair, Style, Enhance and Train do, and how to use them",
+    )
+    a.keyboard_shortcuts = make_action(
+        window,
+        "&Keyboard Shortcuts",
+        window.show_keyboard_shortcuts,
+        "Ctrl+/",
+        "Every key SD Studio knows",
     )
     a.about = make_action(window, "&About SD Studio", window.show_about)
     return a
@@ -259,15 +294,26 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
         None,
         a.clear_mask,
         a.invert_mask,
+        a.grow_mask,
+        a.shrink_mask,
         None,
         a.show_mask,
         a.overlay_color,
     ):
         mask_menu.addSeparator() if action is None else mask_menu.addAction(action)
 
+    def enable_margin_actions() -> None:  # checked when the menu opens, not on every dab
+        for action in (a.grow_mask, a.shrink_mask):
+            action.setEnabled(a.mask_margin.can_change())
+
+    mask_menu.aboutToShow.connect(enable_margin_actions)
+
     window.train_menu = bar.addMenu("&Train")
     window.models_menu = bar.addMenu("&Models")
     help_menu = bar.addMenu("&Help")
+    help_menu.addAction(a.getting_started)
+    help_menu.addAction(a.keyboard_shortcuts)
+    help_menu.addSeparator()
     help_menu.addAction(a.about)
 
 

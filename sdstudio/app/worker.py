@@ -28,6 +28,7 @@ from sdstudio.jobs import Job, JobResult, Progress
 log = logging.getLogger(__name__)
 
 RunJob = Callable[[Job], "Iterator[Progress] | JobResult"]
+MIN_VISIBLE_PROGRESS = 0.01  # always passed on: at most 100 a job, easy for the UI thread
 
 
 class JobPriority(enum.IntEnum):
@@ -206,7 +207,7 @@ class _JobThread(QThread):
             return steps
         if not isinstance(steps, Iterator):
             raise TypeError(f"run_job returned {type(steps).__name__}, not a generator")
-        last_emit = 0.0
+        last_emit, last_fraction = 0.0, 0.0
         while True:
             if self._queue.is_cancel_requested(job_id):
                 _close_quietly(steps)
@@ -217,8 +218,11 @@ class _JobThread(QThread):
                 result = stop.value
                 break
             now = time.monotonic()
-            if now - last_emit >= self._progress_interval or step.fraction >= 1.0:
-                last_emit = now
+            # A step that moves the bar visibly always goes out: dropped, it left the bar
+            # a whole tile behind until the next one.
+            moved = step.fraction - last_fraction >= MIN_VISIBLE_PROGRESS
+            if moved or now - last_emit >= self._progress_interval or step.fraction >= 1.0:
+                last_emit, last_fraction = now, step.fraction
                 self.job_progress.emit(job_id, float(step.fraction), step.message)
         if not isinstance(result, JobResult):
             raise TypeError(f"the engine returned {type(result).__name__}, not a JobResult")

@@ -1,9 +1,14 @@
 """Which methods each task offers: classical algorithms, our trained models, community files.
 
-Listing never imports torch and never loads weights: our ``.safetensors`` files are
-described by their header metadata (``model_file.read_model_info``). A file that is
-damaged is reported in ``problems`` and left out; listing never fails because of one bad
-file. A network is offered only when a trained file for it exists.
+Listing never loads weights: our ``.safetensors`` files are described by their header
+metadata (``model_file.read_model_info``), and whether their weights fit that metadata is
+a verdict kept per file (``model_checks``): torch is imported only the first time a user
+file is seen, never for shipped files. A file that is damaged is reported in ``problems``
+and left out; listing never fails because of one bad file. A network is offered only when
+a trained file for it exists, and "auto" picks only files known to be good.
+
+Naming a classical method (``telea``, ``lanczos``...) never looks at the models folders,
+so a slow or broken folder cannot hold up a classical job.
 
 Other parts add methods through *providers*: callables taking the model folders and
 returning :class:`MethodInfo` and :class:`ModelProblem` items (any task; the catalog
@@ -22,14 +27,15 @@ from pathlib import Path
 from typing import Literal
 
 from sdstudio import paths
-from sdstudio.engine.model_file import (
-    ARCHITECTURE_TASKS,
-    TASKS,
-    TRAINING_ONLY_ARCHITECTURES,
-    is_sdstudio_metadata,
-    read_metadata,
-    read_model_info,
+from sdstudio.engine.folder_walk import walk_model_folders
+from sdstudio.engine.model_checks import (
+    TrainingOnlyModel,
+    check_own_model,
+    chosen_automatically,
+    is_shipped,
+    verdicts,
 )
+from sdstudio.engine.model_file import TASKS, is_sdstudio_metadata, read_metadata
 from sdstudio.errors import ModelLoadError, UnknownNameError, UserFacingError
 
 log = logging.getLogger(__name__)
@@ -57,6 +63,9 @@ class MethodInfo:
     # Style models that learnt a preset before its finish: the finish the engine adds
     # after the network (``engine.style.effects.FINISHES``), from the "finish" metadata.
     finish: str = ""
+    # Whether "auto" may pick it: shipped, or its training validation beat classical and
+    # its base (``model_checks.chosen_automatically``). Others are chosen by name only.
+    automatic: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,64 +155,82 @@ def model_folders() -> list[Path]:
     return [folder for folder in folders if folder.is_dir()]
 
 
-def _own_model_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*.safetensors") if p.is_file() and not p.name.startswith(".")
-    )
+def own_model_files(folders: Sequence[Path]) -> list[Path]:
+    """Every ``.safetensors`` file in the folders, each folder's in path order, each file
+    once (a folder linked into another is not listed twice)."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for folder in folders:
+        for path in sorted(walk_model_folders([folder], (".safetensors",))):
+            real = path.resolve()
+            if path.is_file() and real not in seen:
+                seen.add(real)
+                files.append(path)
+    return files
 
 
 def _scan_own_models(folders: Sequence[Path], catalog: Catalog) -> None:
-    bundled = paths.bundled_models_dir()
-    used_ids: set[str] = set()
-    for folder in folders:
-        source = "bundled models" if folder == bundled else "your models"
-        for path in _own_model_files(folder):
-            try:
-                if not is_sdstudio_metadata(read_metadata(path)):
-                    continue  # a community file: the community provider describes it
-                info = read_model_info(path)
-            except ModelLoadError as error:
-                catalog.problems.append(ModelProblem(path, str(error)))
-                continue
-            if info.architecture in TRAINING_ONLY_ARCHITECTURES:
-                continue
-            if info.architecture not in ARCHITECTURE_TASKS:
-                catalog.problems.append(
-                    ModelProblem(
-                        path,
-                        f"{path.name} needs the network {info.architecture!r}, which this "
-                        "version of SD Studio does not have.",
-                    )
-                )
-                continue
-            if ARCHITECTURE_TASKS[info.architecture] != info.task:
-                catalog.problems.append(
-                    ModelProblem(
-                        path, f"{path.name}: a {info.architecture} network cannot do {info.task}."
-                    )
-                )
-                continue
-            prefix = "bundled" if source == "bundled models" else "user"
-            method_id = path.stem if path.stem not in used_ids else f"{prefix}/{path.stem}"
-            used_ids.add(method_id)
-            catalog.methods.append(
-                MethodInfo(
-                    id=method_id,
-                    task=info.task,
-                    display_name=info.name,
-                    description=info.description,
-                    kind="builtin",
-                    path=path,
-                    scale=info.scale,
-                    style=info.style,
-                    size_bytes=info.size_bytes,
-                    source=source,
-                    version=info.version,
-                    architecture=info.architecture,
-                    variant=str(info.provenance.get("variant", "")),
-                    finish=str(info.provenance.get("finish", "")),
-                )
+    used_ids = {method.id for method in classical_methods()}  # a name always means those
+    for path in own_model_files(folders):
+        shipped = is_shipped(path)
+        try:
+            if not is_sdstudio_metadata(read_metadata(path)):
+                continue  # a community file: the community provider describes it
+            info = check_own_model(path, shipped=shipped)
+        except TrainingOnlyModel:
+            continue
+        except ModelLoadError as error:
+            catalog.problems.append(ModelProblem(path, str(error)))
+            continue
+        except Exception as error:  # one odd file must only ever hide itself
+            log.exception("checking the model file %s failed", path)
+            catalog.problems.append(
+                ModelProblem(path, f"{path.name} could not be checked: {error}")
             )
+            continue
+        source = "bundled models" if shipped else "your models"
+        prefix = "bundled" if shipped else "user"
+        method_id = path.stem if path.stem not in used_ids else f"{prefix}/{path.stem}"
+        used_ids.add(method_id)
+        catalog.methods.append(
+            MethodInfo(
+                id=method_id,
+                task=info.task,
+                display_name=info.name,
+                description=info.description,
+                kind="builtin",
+                path=path,
+                scale=info.scale,
+                style=info.style,
+                size_bytes=info.size_bytes,
+                source=source,
+                version=info.version,
+                architecture=info.architecture,
+                variant=str(info.provenance.get("variant", "")),
+                finish=str(info.provenance.get("finish", "")),
+                automatic=chosen_automatically(info, shipped=shipped),
+            )
+        )
+
+
+def check_new_model_files(folders: Sequence[Path]) -> list[Path]:
+    """Compare the weights of user files not checked yet (imports torch: call it off the
+    GUI thread); returns the files checked now. Listings afterwards read the verdicts."""
+    checked: list[Path] = []
+    for path in own_model_files(folders):
+        if is_shipped(path) or verdicts.lookup(path)[0]:
+            continue
+        try:
+            if not is_sdstudio_metadata(read_metadata(path)):
+                continue
+            check_own_model(path, shipped=False)
+        except ModelLoadError:
+            pass  # a problem, which the next listing reports
+        except Exception:  # noqa: BLE001 - the listing reports it; keep checking the rest
+            log.exception("checking the model file %s failed", path)
+        if verdicts.lookup(path)[0]:
+            checked.append(path)
+    return checked
 
 
 def _community_provider() -> Provider | None:
@@ -257,15 +284,20 @@ def model_problems() -> list[ModelProblem]:
 def best_method(
     task: str, *, scale: int | None = None, methods: Sequence[MethodInfo] | None = None
 ) -> MethodInfo:
-    """A trained built-in model if there is one (for ``scale``), else the best classical.
+    """A trained built-in model known to be good (for ``scale``), else the best classical.
 
     The first in listing order (the user's models before the bundled ones, so a model
-    they trained for the task is the one "auto" means), skipping variants such as the
-    adversarial "detail" enhance unless there is nothing else.
+    they trained for the task, and whose validation beat the alternatives, is the one
+    "auto" means), skipping variants such as the adversarial "detail" enhance unless there
+    is nothing else. Files not known to be good are never picked (see ``MethodInfo``).
     """
     _check_task(task)
     methods = list(methods) if methods is not None else list_methods(task)
-    trained = [m for m in methods if m.kind == "builtin" and (scale is None or m.scale == scale)]
+    trained = [
+        m
+        for m in methods
+        if m.kind == "builtin" and m.automatic and (scale is None or m.scale == scale)
+    ]
     if trained:
         return min(trained, key=lambda method: bool(method.variant))  # first default, else first
     classical = [method for method in methods if method.kind == "classical"]
@@ -274,25 +306,38 @@ def best_method(
     return classical[0]
 
 
-def find_method(task: str, id_or_name: str) -> MethodInfo:
-    """The method whose id, display name or file name matches; "auto" gives the best one."""
-    _check_task(task)
-    methods = list_methods(task)
-    wanted = (id_or_name or "auto").strip()
+def _first_match(methods: Sequence[MethodInfo], wanted: str) -> MethodInfo | None:
     lowered = wanted.lower()
-    if lowered == "auto":
-        return best_method(task, methods=methods)
     for match in (
         lambda m: m.id == wanted,
-        lambda m: m.id.lower() == wanted.lower(),
-        lambda m: m.display_name.lower() == wanted.lower(),
-        lambda m: (
-            m.path is not None and wanted.lower() in (m.path.name.lower(), m.path.stem.lower())
-        ),
+        lambda m: m.id.lower() == lowered,
+        lambda m: m.display_name.lower() == lowered,
+        lambda m: m.path is not None and lowered in (m.path.name.lower(), m.path.stem.lower()),
     ):
         found = [method for method in methods if match(method)]
         if found:
             return found[0]
+    return None
+
+
+def find_method(task: str, id_or_name: str) -> MethodInfo:
+    """The method whose id, display name or file name matches; "auto" gives the best one.
+
+    A classical method is found without listing the models folders (model files never
+    take a classical id, see ``_scan_own_models``).
+    """
+    _check_task(task)
+    wanted = (id_or_name or "auto").strip()
+    if wanted.lower() != "auto":
+        classical = _first_match([m for m in classical_methods() if m.task == task], wanted)
+        if classical is not None:
+            return classical
+    methods = list_methods(task)
+    if wanted.lower() == "auto":
+        return best_method(task, methods=methods)
+    found = _first_match(methods, wanted)
+    if found is not None:
+        return found
     choices = ", ".join(method.id for method in methods)
     raise UnknownNameError(f"Unknown {task} method {id_or_name!r}. Available: {choices}.")
 

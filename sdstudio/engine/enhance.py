@@ -76,6 +76,23 @@ def _stage(
         return stop.value
 
 
+# Shares of the progress bar by stage, for the stages that run: a skipped stage takes
+# none (an upscale alone used to start at 30 %, the share of a denoise that never ran).
+_STAGE_WEIGHTS = {"denoise": 0.3, "upscale": 0.6, "sharpen": 0.05, "levels": 0.03}
+
+
+def _stage_spans(job: EnhanceJob, upscaler: MethodInfo | None) -> dict[str, tuple[float, float]]:
+    runs = {"denoise": job.denoise > 0, "upscale": upscaler is not None,
+            "sharpen": job.sharpen > 0, "levels": job.contrast > 0}  # fmt: skip
+    total = sum(weight for name, weight in _STAGE_WEIGHTS.items() if runs[name]) or 1.0
+    spans, start = {}, 0.0
+    for name, weight in _STAGE_WEIGHTS.items():
+        span = weight / total if runs[name] else 0.0
+        spans[name] = (start, span)
+        start += span
+    return spans
+
+
 def run_enhance(job: EnhanceJob) -> Generator[Progress, None, JobResult]:
     validate_enhance_job(job)
     upscaler = choose_upscaler(job)
@@ -85,12 +102,13 @@ def run_enhance(job: EnhanceJob) -> Generator[Progress, None, JobResult]:
     height, width = rgb.shape[:2]
     target_w, target_h = width * job.scale, height * job.scale
     notes: list[str] = []
+    spans = _stage_spans(job, upscaler)
     yield Progress(0.0, "Enhancing")
 
     if job.denoise > 0:
-        rgb = yield from _stage(denoise(rgb, job.denoise), 0.0, 0.3)
+        rgb = yield from _stage(denoise(rgb, job.denoise), *spans["denoise"])
     if upscaler is not None:
-        rgb = yield from _stage(_upscale(rgb, upscaler, job, notes), 0.3, 0.6)
+        rgb = yield from _stage(_upscale(rgb, upscaler, job, notes), *spans["upscale"])
         if rgb.shape[:2] != (target_h, target_w):
             notes.append(
                 f"{upscaler.display_name} enlarges x{upscaler.scale}; the rest of the way to "
@@ -98,9 +116,9 @@ def run_enhance(job: EnhanceJob) -> Generator[Progress, None, JobResult]:
             )
             rgb = resize_lanczos(rgb, target_w, target_h)
     if job.sharpen > 0:
-        rgb = yield from _stage(_sharpen(rgb, job.sharpen, job.scale), 0.9, 0.05)
+        rgb = yield from _stage(_sharpen(rgb, job.sharpen, job.scale), *spans["sharpen"])
     if job.contrast > 0:
-        yield Progress(0.97, "Adjusting levels")
+        yield Progress(spans["levels"][0], "Adjusting levels")
         rgb = auto_levels(rgb, strength=job.contrast)
     if alpha is not None:
         alpha = resize_lanczos(alpha, target_w, target_h)

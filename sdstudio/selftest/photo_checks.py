@@ -46,12 +46,16 @@ def check_main_window(state: dict[str, object]) -> str:
     from PySide6.QtCore import QCoreApplication, QEventLoop
 
     from sdstudio.app.main import create_application
+    from sdstudio.app.qt_bindings import binding_problem
     from sdstudio.app.window import MainWindow
 
     loaded = state["loaded"]
     assert isinstance(loaded, LoadedImage)
     # The same application set-up (names, theme, icon) as a normal start.
     state["qt_app"] = create_application()
+    problem = binding_problem()  # a build made with leaking bindings must not ship
+    if problem:
+        raise SelfTestFailure(problem)
     window = MainWindow()
     # A modal error box would wait forever for a click that never comes offscreen.
     errors: list[str] = []

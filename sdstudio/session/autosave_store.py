@@ -30,7 +30,7 @@ class RecoveryEntry:
     path: Path
     saved_at: float  # seconds since the epoch (file modification time)
     source_path: str | None  # the photo the session was editing
-    steps: int  # history steps it holds
+    steps: int  # undo steps it holds: image and mask edits alike
     problem: str | None = None  # set when the file is damaged (it can only be discarded)
 
     @property

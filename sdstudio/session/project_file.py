@@ -1,15 +1,26 @@
 """``.sdsproj`` files: one zip holding a session, written atomically, read defensively.
 
-Layout (format version 1)::
+Layout (format version 2)::
 
     manifest.json          format, versions, dates, image sizes, source, history
     original.png           the photo as opened
     current.png            the image after the last step
     mask.png               the mask (greyscale, at the current image's size)
     history/base.png       the image before the first step (absent when it is the original)
-    history/step-NNNN.png  what each step changed: a rectangle, or a whole new image
+    history/base-mask.png  the mask before the first step (absent when it is empty or
+                           the same as mask.png)
+    history/step-NNNN.png  what each step changed: a rectangle of the image or the mask,
+                           or a whole new image
+    history/step-NNNN-mask.png  the mask an image step left when it changed the size
+                           (absent when that mask is empty, the usual case)
     source/exif.bin        the source photo's EXIF, kept for saving (optional)
     source/icc.icc         its ICC colour profile (optional)
+
+Each history step names its ``target`` ("image": a job result, "mask": a brush stroke,
+clear, set or invert) and its ``change`` ("patch", "replace", "none"; "patch", "invert").
+An image step that changed the size says what mask it left, and ``history.base_mask``
+the mask before the first step: ``"empty"`` or an image record. Format 1 had image
+steps only and no base mask (``project_migration`` reads it).
 
 Reading (``project_reader``) trusts nothing and turns every problem into a
 :class:`ProjectFileError`; ``read_project`` is re-exported here.
@@ -106,19 +117,36 @@ def project_entries(project: Project, compress_level: int = 6) -> dict[str, byte
     else:
         entries["history/base.png"] = _png_bytes(project.base, compress_level)
         base = _describe("history/base.png", project.base)
+    assert project.base_mask is not None  # Project fills it in
+    if not project.base_mask.any():
+        base_mask: Any = "empty"
+    elif project.base_mask.shape == project.mask.shape and np.array_equal(
+        project.base_mask, project.mask
+    ):
+        base_mask = {**images["mask"]}
+    else:
+        entries["history/base-mask.png"] = _png_bytes(project.base_mask, compress_level)
+        base_mask = _describe("history/base-mask.png", project.base_mask)
     steps = []
     for number, step in enumerate(project.steps, 1):
         record: dict[str, Any] = {
             "title": step.title,
             "params": _jsonable(step.params),
+            "target": step.target,
             "change": step.kind,
             "rect": list(step.rect) if step.rect is not None else None,
             "pixels": None,
         }
-        if step.pixels is not None and step.kind != "none":
+        if step.pixels is not None and step.kind in ("patch", "replace"):
             entry = f"history/step-{number:04d}.png"
             entries[entry] = _png_bytes(step.pixels, compress_level)
             record["pixels"] = _describe(entry, step.pixels)
+        if step.mask_after is not None:
+            record["mask"] = "empty"
+            if step.mask_after.any():
+                entry = f"history/step-{number:04d}-mask.png"
+                entries[entry] = _png_bytes(step.mask_after, compress_level)
+                record["mask"] = _describe(entry, step.mask_after)
         steps.append(record)
     source = project.source
     source_record: dict[str, Any] = {
@@ -145,7 +173,7 @@ def project_entries(project: Project, compress_level: int = 6) -> dict[str, byte
         "current": images["current"],
         "mask": images["mask"],
         "source": source_record,
-        "history": {"base": base, "steps": steps},
+        "history": {"base": base, "base_mask": base_mask, "steps": steps},
         "legacy_history": _jsonable(project.legacy_history),
     }
     entries = {"manifest.json": json.dumps(manifest, indent=1).encode("utf-8"), **entries}

@@ -3,7 +3,9 @@
 Each step ``_from_vN`` turns a version-N manifest into version N+1, so a file of any age
 goes through every step in order. Version 0 (the first preview) stored the images and a
 list of each step's settings, but no pixels to undo them: those steps are kept for
-reference (``legacy_history``) and the session starts from the current image.
+reference (``legacy_history``) and the session starts from the current image. Version 1
+kept undo pixels for image steps (job results) only: mask edits were not undo steps in
+the file, just the mask at the end.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from sdstudio.session.project_errors import ProjectFileError
 
 FORMAT_NAME = "sdstudio-project"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _from_v0(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +55,48 @@ def _from_v0(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _from_v0}
+def _size(record: Any) -> tuple[Any, Any] | None:
+    return (record.get("width"), record.get("height")) if isinstance(record, dict) else None
+
+
+def _from_v1(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Every step becomes an image step; the saved mask is placed where it was last true.
+
+    A version-1 file has no mask history, only the mask at the end. The app clears the
+    mask when a step changes the image's size, so the mask is empty before the first
+    size change and after each one but the last; from the last size change on (or from
+    the start, when the size never changed) the saved mask holds at every step: undo
+    then keeps the mask the person saw, as far as the file can tell. Damaged records are
+    passed on unchanged for the reader to refuse.
+    """
+    upgraded = {**manifest, "format_version": 2}
+    history = manifest.get("history")
+    if not isinstance(history, dict) or not isinstance(history.get("steps"), list):
+        return upgraded
+    size = _size(history.get("base"))
+    steps: list[Any] = []
+    resized: list[int] = []
+    for record in history["steps"]:
+        if isinstance(record, dict):
+            record = {**record, "target": "image"}
+            if record.get("change") == "replace":
+                new_size = _size(record.get("pixels"))
+                if new_size != size:
+                    resized.append(len(steps))
+                size = new_size
+        steps.append(record)
+    saved_mask = manifest.get("mask")
+    base_mask: Any = saved_mask
+    if resized:
+        base_mask = "empty"
+        for index in resized:
+            steps[index]["mask"] = "empty"
+        steps[resized[-1]]["mask"] = saved_mask
+    upgraded["history"] = {**history, "base_mask": base_mask, "steps": steps}
+    return upgraded
+
+
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _from_v0, 1: _from_v1}
 
 
 def manifest_version(manifest: dict[str, Any]) -> int:

@@ -20,7 +20,13 @@ from PIL import Image
 
 from sdstudio.session.project_errors import ProjectFileError
 from sdstudio.session.project_migration import migrate
-from sdstudio.session.project_model import HistoryStep, Project, SourceInfo
+from sdstudio.session.project_model import (
+    IMAGE_CHANGES,
+    MASK_CHANGES,
+    HistoryStep,
+    Project,
+    SourceInfo,
+)
 
 MAX_SIDE = 32767
 MAX_PIXELS = 250_000_000
@@ -62,20 +68,8 @@ def read_project(path: Path | str) -> Project:
             return _ProjectReader(archive).read()
     except ProjectFileError as exc:
         raise ProjectFileError(f"'{name}' cannot be opened: {exc}") from None
-    except FileNotFoundError:
-        raise ProjectFileError(f"The project file '{path}' does not exist.") from None
-    except IsADirectoryError:
-        raise ProjectFileError(f"'{path}' is a folder, not a project file.") from None
-    except zipfile.BadZipFile:
-        raise ProjectFileError(
-            f"'{name}' is not an SD Studio project, or it is damaged (not a valid zip file)."
-        ) from None
-    except OSError as exc:
-        raise ProjectFileError(f"Cannot read '{path}': {exc.strerror or exc}.") from exc
-    except _DAMAGE as exc:
-        raise ProjectFileError(
-            f"'{name}' is damaged and cannot be opened ({type(exc).__name__})."
-        ) from exc
+    except (OSError, *_DAMAGE) as exc:
+        raise _opening_error(exc, path) from exc
 
 
 def read_manifest(path: Path | str) -> dict[str, Any]:
@@ -84,10 +78,42 @@ def read_manifest(path: Path | str) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(path) as archive:
             return _ProjectReader(archive).manifest()
-    except ProjectFileError:
-        raise
+    except ProjectFileError as exc:
+        raise ProjectFileError(f"'{path.name or path}' cannot be opened: {exc}") from None
     except (OSError, *_DAMAGE) as exc:
-        raise ProjectFileError(f"'{path.name}' is damaged ({type(exc).__name__}).") from exc
+        raise _opening_error(exc, path) from exc
+
+
+def _opening_error(exc: BaseException, path: Path) -> ProjectFileError:
+    """What went wrong, in words: an exception's class name ("error" for zlib's) says nothing."""
+    name = path.name or str(path)
+    if isinstance(exc, FileNotFoundError):
+        return ProjectFileError(f"The project file '{path}' does not exist.")
+    if isinstance(exc, IsADirectoryError):
+        return ProjectFileError(f"'{path}' is a folder, not a project file.")
+    if isinstance(exc, zipfile.BadZipFile):  # from opening: entries are read in _bytes
+        return ProjectFileError(
+            f"'{name}' is not an SD Studio project, or it is damaged (not a valid zip file)."
+        )
+    if isinstance(exc, OSError):
+        return ProjectFileError(f"Cannot read '{path}': {exc.strerror or exc}.")
+    return ProjectFileError(
+        f"The project file '{name}' is damaged and cannot be opened: {_damage_reason(exc)}."
+    )
+
+
+def _damage_reason(exc: BaseException) -> str:
+    if isinstance(exc, zlib.error):
+        return "part of its compressed data is corrupt"
+    if isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc):
+        return "part of its data does not match the checksum stored with it"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "its zip structure is broken"
+    if isinstance(exc, (EOFError, struct.error)):
+        return "it is cut short"
+    if isinstance(exc, MemoryError):
+        return "there is not enough memory to read it"
+    return "its content is not what SD Studio writes"
 
 
 class _ProjectReader:
@@ -109,24 +135,31 @@ class _ProjectReader:
         if total > MAX_TOTAL_BYTES:
             raise ProjectFileError("it would unpack to more data than any project holds.")
 
-    def _bytes(self, entry: Any, limit: int) -> bytes:
+    def _bytes(self, entry: Any, limit: int, what: str) -> bytes:
+        """The entry's data; ``what`` names it for the person ("the current image")."""
         if not isinstance(entry, str) or entry not in self.sizes:
             raise ProjectFileError(f"the entry {entry!r} is missing.")
         if self.sizes[entry] > limit:
             raise ProjectFileError(f"the entry '{entry}' is larger than allowed.")
-        with self.archive.open(entry) as handle:
-            data = handle.read(limit + 1)  # zipfile checks the CRC once it reaches the end
+        try:
+            with self.archive.open(entry) as handle:
+                data = handle.read(limit + 1)  # zipfile checks the CRC once it reaches the end
+        except (zipfile.BadZipFile, zlib.error, EOFError, struct.error) as exc:
+            raise ProjectFileError(
+                f"it is damaged, so {what} cannot be read ({_damage_reason(exc)}; entry '{entry}')."
+            ) from None
         if len(data) > limit:
             raise ProjectFileError(f"the entry '{entry}' is larger than allowed.")
         return data
 
     def manifest(self) -> dict[str, Any]:
-        try:
-            manifest = json.loads(self._bytes("manifest.json", MAX_MANIFEST_BYTES))
-        except ProjectFileError:
+        if self.sizes.get("manifest.json", MAX_MANIFEST_BYTES + 1) > MAX_MANIFEST_BYTES:
             raise ProjectFileError(
                 "it is not an SD Studio project (manifest.json is missing or too large)."
-            ) from None
+            )
+        what = "its manifest (the list of its images and edits)"
+        try:
+            manifest = json.loads(self._bytes("manifest.json", MAX_MANIFEST_BYTES, what))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ProjectFileError(f"its manifest is not valid JSON ({exc}).") from None
         if not isinstance(manifest, dict):
@@ -143,7 +176,8 @@ class _ProjectReader:
             raise ProjectFileError(f"the {what} is {width} x {height}, outside SD Studio's limits.")
         if count not in (channels or {3, 4}):
             raise ProjectFileError(f"the {what} has {count} channels, which is not allowed here.")
-        data = self._bytes(record.get("entry"), width * height * count * 2 + 1024 * 1024)
+        limit = width * height * count * 2 + 1024 * 1024
+        data = self._bytes(record.get("entry"), limit, f"the {what}")
         try:
             with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
                 if image.size != (width, height) or image.mode != _MODES[count]:
@@ -156,10 +190,10 @@ class _ProjectReader:
         except (OSError, *_DAMAGE) as exc:  # Pillow reports bad PNG data as OSError
             raise ProjectFileError(f"the {what} is damaged ({exc}).") from None
 
-    def _blob(self, entry: Any) -> bytes | None:
+    def _blob(self, entry: Any, what: str) -> bytes | None:
         if entry is None:
             return None
-        return self._bytes(entry, MAX_BLOB_BYTES)
+        return self._bytes(entry, MAX_BLOB_BYTES, what)
 
     def read(self) -> Project:
         manifest = self.manifest()
@@ -171,6 +205,7 @@ class _ProjectReader:
             raise ProjectFileError("the mask and the current image differ in size.")
         history = _expect(manifest.get("history"), dict, "history")
         base = self._image(history.get("base"), "history's first image")
+        base_mask = self._mask(history.get("base_mask"), base.shape[:2], "history's first mask")
         steps = [
             self._step(record, number)
             for number, record in enumerate(_expect(history.get("steps"), list, "steps"), 1)
@@ -189,16 +224,29 @@ class _ProjectReader:
                 item for item in manifest.get("legacy_history") or [] if isinstance(item, dict)
             ],
             notes=notes,
+            base_mask=base_mask,
         )
         _check_replay(project)
         return project
+
+    def _mask(self, record: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+        """A whole mask: an image record, or "empty" (all zero) at ``shape``."""
+        if record == "empty":
+            return np.zeros(shape, np.uint8)
+        mask = self._image(record, what, {1})
+        if mask.shape != shape:
+            raise ProjectFileError(f"the {what} and its image differ in size.")
+        return mask
 
     def _step(self, record: Any, number: int) -> HistoryStep:
         record = _expect(record, dict, f"history step {number}")
         title = _expect(record.get("title"), str, f"step {number}'s title")
         params = _expect(record.get("params"), dict, f"step {number}'s settings")
+        target = record.get("target")
+        if target not in ("image", "mask"):
+            raise ProjectFileError(f"history step {number} changes an unknown part {target!r}.")
         kind = record.get("change")
-        if kind not in ("patch", "replace", "none"):
+        if kind not in (IMAGE_CHANGES if target == "image" else MASK_CHANGES):
             raise ProjectFileError(f"history step {number} has an unknown kind {kind!r}.")
         rect = None
         pixels = None
@@ -211,11 +259,18 @@ class _ProjectReader:
             ):
                 raise ProjectFileError(f"history step {number} has no valid rectangle.")
             rect = (raw[0], raw[1], raw[2], raw[3])
-        if kind != "none":
-            pixels = self._image(record.get("pixels"), f"pixels of history step {number}")
+        if kind in ("patch", "replace"):
+            channels = {1} if target == "mask" else None
+            pixels = self._image(record.get("pixels"), f"pixels of history step {number}", channels)
             if rect is not None and pixels.shape[:2] != (rect[3], rect[2]):
                 raise ProjectFileError(f"history step {number}'s pixels do not fit its rectangle.")
-        return HistoryStep(title, params, kind, rect, pixels)
+        mask_after = None
+        if target == "image" and record.get("mask") is not None:
+            if pixels is None or kind != "replace":
+                raise ProjectFileError(f"history step {number} replaces the mask, not the image.")
+            what = f"mask of history step {number}"
+            mask_after = self._mask(record.get("mask"), pixels.shape[:2], what)
+        return HistoryStep(title, params, kind, rect, pixels, target, mask_after)
 
     def _source(self, record: Any) -> SourceInfo:
         record = _expect(record or {}, dict, "source")
@@ -230,8 +285,8 @@ class _ProjectReader:
         return SourceInfo(
             path=path if isinstance(path, str) else None,
             format=fmt if isinstance(fmt, str) else None,
-            exif=self._blob(record.get("exif")),
-            icc_profile=self._blob(record.get("icc")),
+            exif=self._blob(record.get("exif"), "the photo's EXIF data"),
+            icc_profile=self._blob(record.get("icc"), "the photo's colour profile"),
             dpi=(float(dpi[0]), float(dpi[1])) if dpi else None,
         )
 
@@ -243,17 +298,27 @@ def _expect(value: Any, kind: type, what: str) -> Any:
 
 
 def _check_replay(project: Project) -> None:
-    """Replaying the history from the base must give the current image exactly."""
-    image = project.base
+    """Replaying the history from the base must give the current image and mask exactly."""
+    image, mask = project.base, project.base_mask
+    assert mask is not None  # Project fills it in
     for number, step in enumerate(project.steps, 1):
+        changed = mask if step.is_mask_step else image
         if step.kind == "patch":
             assert step.rect is not None and step.pixels is not None
             x, y, w, h = step.rect
-            height, width = image.shape[:2]
+            height, width = changed.shape[:2]
             if x < 0 or y < 0 or w <= 0 or h <= 0 or x + w > width or y + h > height:
                 raise ProjectFileError(f"history step {number} changes pixels outside the image.")
-            if step.pixels.shape[2] != image.shape[2]:
+            if step.pixels.shape[2:] != changed.shape[2:]:
                 raise ProjectFileError(f"history step {number} has the wrong number of channels.")
-        image = step.apply(image)
+        after_image, after_mask = step.apply(image, mask)
+        resized = after_image.shape[:2] != image.shape[:2]
+        if resized and step.mask_after is None:
+            raise ProjectFileError(f"history step {number} resizes the image but not the mask.")
+        if step.mask_after is not None and not resized:
+            raise ProjectFileError(f"history step {number} replaces the mask of a same-size image.")
+        image, mask = after_image, after_mask
     if image.shape != project.current.shape or not np.array_equal(image, project.current):
         raise ProjectFileError("its edit history does not lead to its current image.")
+    if mask.shape != project.mask.shape or not np.array_equal(mask, project.mask):
+        raise ProjectFileError("its edit history does not lead to its current mask.")

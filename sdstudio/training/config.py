@@ -90,7 +90,8 @@ class TrainingConfig:
     val_size: int = 192
     color_jitter: float = 0.05
     # bookkeeping
-    checkpoint_every: int = 50
+    checkpoint_every: int = 50  # steps; short runs write more often (checkpoints.step_interval)
+    checkpoint_every_s: float = 120.0  # and after this much wall time, so a kill loses little
     validate_every: int = 100
     log_every: int = 1
     # stability guard

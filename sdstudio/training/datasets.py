@@ -28,6 +28,7 @@ class FolderReport:
     images: list[Path] = field(default_factory=list)
     sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height) per image
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    too_small: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)  # (w, h)
     smaller_than_crop: list[Path] = field(default_factory=list)
     ignored_count: int = 0  # files that are not images by their name
 
@@ -48,24 +49,50 @@ class FolderReport:
                 "and will be enlarged."
             )
         if self.unreadable:
-            names = ", ".join(path.name for path, _ in self.unreadable[:5])
-            more = f" and {len(self.unreadable) - 5} more" if len(self.unreadable) > 5 else ""
+            names = _first_names([path.name for path, _ in self.unreadable])
+            notes.append(f"{len(self.unreadable)} file(s) cannot be read and are skipped: {names}.")
+        if self.too_small:
+            names = _first_names([f"{path.name} ({w}x{h})" for path, (w, h) in self.too_small])
             notes.append(
-                f"{len(self.unreadable)} file(s) cannot be read and are skipped: {names}{more}."
+                f"{len(self.too_small)} image(s) are too small to learn from (under "
+                f"{MIN_SIDE}x{MIN_SIDE} pixels) and are skipped: {names}."
             )
         return notes
+
+    def skipped(self) -> list[tuple[Path, str]]:
+        """Every image file left out, with the reason."""
+        small = [
+            (path, f"too small ({w}x{h} pixels; the minimum is {MIN_SIDE}x{MIN_SIDE})")
+            for path, (w, h) in self.too_small
+        ]
+        return self.unreadable + small
+
+    def absorb_skipped(self, other: FolderReport) -> None:
+        """Adds the files ``other`` skipped (a run reports both of its folders' together)."""
+        self.unreadable += other.unreadable
+        self.too_small += other.too_small
 
     def raise_if_unusable(self, role: str = "photo") -> None:
         if self.count:
             return
-        if not self.unreadable and not self.ignored_count:
+        if not self.unreadable and not self.too_small and not self.ignored_count:
             raise TrainingDataError(f"The {role} folder {self.folder} contains no files.")
         supported = ", ".join(sorted(s.lstrip(".").upper() for s in IMAGE_SUFFIXES))
+        small = (
+            f", {len(self.too_small)} image(s) smaller than {MIN_SIDE}x{MIN_SIDE} pixels"
+            if self.too_small
+            else ""
+        )
         raise TrainingDataError(
             f"The {role} folder {self.folder} has no usable image: "
-            f"{len(self.unreadable)} unreadable image file(s) and {self.ignored_count} other "
-            f"file(s). Supported types: {supported}."
+            f"{len(self.unreadable)} unreadable image file(s){small} and {self.ignored_count} "
+            f"other file(s). Supported types: {supported}."
         )
+
+
+def _first_names(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def decode_image(path: Path) -> np.ndarray:
@@ -115,7 +142,7 @@ def scan_folder(
             continue
         height, width = image.shape[:2]
         if min(height, width) < MIN_SIDE:
-            report.unreadable.append((path, f"too small ({width}x{height})"))
+            report.too_small.append((path, (width, height)))
             continue
         report.images.append(path)
         report.sizes.append((width, height))

@@ -19,6 +19,9 @@ class RunStarted:
     run_dir: str
     skipped_files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # (step, generator loss, discriminator loss) of the steps before ``start_step`` as the
+    # checkpoint kept them, so a resumed run's plot shows the whole run
+    loss_history: tuple[tuple[int, float, float | None], ...] = ()
 
 
 @dataclass(frozen=True)

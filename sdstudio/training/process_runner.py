@@ -8,6 +8,10 @@ the training generator, which writes a checkpoint, so the run can be resumed. Th
 start method works the same on every platform and never forks a threaded Qt process; a
 frozen build needs ``multiprocessing.freeze_support()`` first (``sdstudio.__main__``).
 
+The child stops by itself (with a checkpoint, as on cancel) when the editor that started it
+is gone: a killed or crashed editor would otherwise leave an orphan that trains on unseen,
+finishes the run, and makes a later Resume jump straight to "Done".
+
 This module imports neither torch nor Qt: only the child process imports torch.
 """
 
@@ -17,6 +21,7 @@ import multiprocessing
 import queue
 import traceback
 from dataclasses import asdict
+from pathlib import Path
 
 from sdstudio.errors import UserFacingError
 from sdstudio.training.config import TrainingConfig, training_threads
@@ -32,6 +37,14 @@ from sdstudio.training.events import (
 )
 
 PAUSE, RESUME, CANCEL = "pause", "resume", "cancel"
+ORPHANED = "orphaned"  # not sent by anyone: the editor that started the run has ended
+PARENT_CHECK_S = 1.0  # while paused: how often the child looks whether the editor is gone
+
+
+def _parent_is_gone() -> bool:
+    """True once the process that started this one has ended (never in a main process)."""
+    parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
 
 
 def _child_main(
@@ -41,6 +54,7 @@ def _child_main(
     threads: int | None,
     events: multiprocessing.Queue,
     control: multiprocessing.Queue,
+    run_dir: str | None = None,
 ) -> None:
     """Entry point of the training process."""
     step = 0
@@ -52,17 +66,22 @@ def _child_main(
             torch.set_num_threads(threads)
         from sdstudio.training.trainer import train
 
-        run = train(TrainingConfig.from_json(config_json), resume=resume, steps=steps)
+        config = TrainingConfig.from_json(config_json)
+        run = train(config, resume=resume, steps=steps, run_dir=run_dir)
         while True:
             command = _next_command(control, block=False)
             if command == PAUSE:
                 events.put(RunPaused(step))
-                while command not in (RESUME, CANCEL):
-                    command = _next_command(control, block=True)
+                while command not in (RESUME, CANCEL, ORPHANED):
+                    command = _next_command(control, block=True, timeout=PARENT_CHECK_S)
                 if command == RESUME:
                     events.put(RunResumed(step))
-            if command == CANCEL:
+            if command in (CANCEL, ORPHANED):
                 run.close()  # writes the checkpoint
+                if command == ORPHANED:
+                    # Nobody reads the queue any more: exiting must not wait to flush it.
+                    events.cancel_join_thread()
+                    return
                 events.put(RunCancelled(step, checkpoint))
                 return
             try:
@@ -83,11 +102,14 @@ def _child_main(
         )
 
 
-def _next_command(control: multiprocessing.Queue, *, block: bool) -> str | None:
+def _next_command(
+    control: multiprocessing.Queue, *, block: bool, timeout: float | None = None
+) -> str | None:
+    """The editor's next command; ORPHANED when there is none and the editor is gone."""
     try:
-        return control.get(block=block, timeout=None if block else 0)
+        return control.get(block=block, timeout=timeout if block else 0)
     except queue.Empty:
-        return None
+        return ORPHANED if _parent_is_gone() else None
 
 
 class TrainingProcess:
@@ -100,7 +122,9 @@ class TrainingProcess:
         resume: bool = False,
         steps: int | None = None,
         threads: int | None = None,
+        run_dir: str | Path | None = None,
     ) -> None:
+        """``run_dir``: the folder of the run to resume (default: the folder of its name)."""
         self.config = config
         context = multiprocessing.get_context("spawn")
         self._events = context.Queue()
@@ -114,6 +138,7 @@ class TrainingProcess:
                 threads or training_threads(),
                 self._events,
                 self._control,
+                str(run_dir) if run_dir is not None else None,
             ),
             name=f"sdstudio-training-{config.name}",
             daemon=True,

@@ -4,7 +4,8 @@
 step) and returns the exported model's path. Whoever drives it may stop between yields:
 closing the generator (cancel) writes a checkpoint first, so ``train(config,
 resume=True)`` continues where it stopped; a killed process resumes from the last
-periodic checkpoint.
+periodic checkpoint (``checkpoints.CheckpointSchedule``). A run is the folder it lives in
+(``runs``): a copied run folder resumes as itself and exports its own model file.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from __future__ import annotations
 import copy
 import json
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from sdstudio.errors import TrainingDataError, UserFacingError
-from sdstudio.training import checkpoints, distributed
+from sdstudio.errors import UserFacingError
+from sdstudio.training import checkpoints, distributed, runs
 from sdstudio.training.config import TrainingConfig, run_dir_for
-from sdstudio.training.datasets import ImagePool, decode_image, scan_folder, split_validation
+from sdstudio.training.datasets import decode_image
 from sdstudio.training.events import (
     CheckpointSaved,
     GuardTriggered,
@@ -38,33 +39,35 @@ from sdstudio.training.model_setup import (
     build_discriminator,
     build_generator,
     export_model,
-    resolve_base_model,
     resolve_device,
     unique_model_path,
 )
-from sdstudio.training.pairs import EnhancePairs, RepairPairs, StylePairs
+from sdstudio.training.run_data import load_run_data
+from sdstudio.training.runs import load_run_config  # noqa: F401 (scripts use it)
 from sdstudio.training.stability_guard import Problem, StabilityGuard
 from sdstudio.training.steps import Networks, TaskStep
 from sdstudio.training.validation import Validator, save_png
 
-CONFIG_NAME = "config.json"
 GRID_NAME = "samples.png"
 HISTORY_LIMIT = 4000
 
 
-def load_run_config(name: str) -> TrainingConfig:
-    path = run_dir_for(name) / CONFIG_NAME
-    if not path.exists():
-        raise UserFacingError(f"There is no training run named {name!r} to resume.")
-    return TrainingConfig.from_json(path.read_text(encoding="utf-8"))
-
-
 class TrainingRun:
-    """Builds everything a run needs; ``events()`` drives it."""
+    """Builds everything a run needs; ``events()`` drives it. ``run_dir`` defaults to the
+    folder of the run's name; ``clock`` (seconds) times the checkpoints and the ETA."""
 
-    def __init__(self, config: TrainingConfig, *, resume: bool = False) -> None:
+    def __init__(
+        self,
+        config: TrainingConfig,
+        *,
+        resume: bool = False,
+        run_dir: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
-        self.run_dir = run_dir_for(config.name)
+        default_dir = runs.find_run_dir(config.name) if resume else run_dir_for(config.name)
+        self.run_dir = Path(run_dir) if run_dir is not None else default_dir
+        self.clock = clock
         self.device = distributed.device_for_rank(resolve_device(config.device))
         self.context = distributed.init_distributed(self.device)
         if resume and not checkpoints.has_checkpoint(self.run_dir):
@@ -94,7 +97,7 @@ class TrainingRun:
         self.step_runner = TaskStep(config, self.device, self.context)
         self.step = 0
         self.lr_scale = 1.0
-        self.loss_history: list[tuple[int, float, float]] = []
+        self.loss_history: list[tuple[int, float, float | None]] = []
         self.scores: dict = {}
         self.model_path: str | None = None
         if resume:
@@ -108,7 +111,7 @@ class TrainingRun:
         if self.context.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             checkpoints.remove_temporaries(self.run_dir)
-            (self.run_dir / CONFIG_NAME).write_text(config.to_json(), encoding="utf-8")
+            runs.write_run_config(self.run_dir, config)
         if self.validator is not None and self.validator.targets and "base" not in self.scores:
             self._score_start()
         self._good_state = self._state_tensors()  # rollback target until the first checkpoint
@@ -116,46 +119,10 @@ class TrainingRun:
 
     # ----- setup -----
     def _load_data(self) -> None:
-        c = self.config
-        report = scan_folder(c.data_dir, c.crop)
-        report.raise_if_unusable("photo" if c.task != "style" else "content photo")
-        self.report = report
-        train_paths, self.val_paths = split_validation(report.images, c.val_count, c.seed)
-        self.image_count = len(report.images)
-        pool = ImagePool(train_paths, c.max_side)
-        self.guided = c.task == "repair" and self._guided()
-        if c.task == "repair":
-            self.pairs = RepairPairs(pool, c.crop, c.color_jitter, self.guided)
-        elif c.task == "enhance":
-            self.pairs = EnhancePairs(
-                pool, c.crop, c.network_hyperparameters()["scale"], c.color_jitter
-            )
-        elif c.style_source == "preset":
-            from sdstudio.training.preset_pairs import PresetStylePairs
-
-            if not c.style_preset:
-                raise TrainingDataError("Learning a style preset needs the preset's name.")
-            self.pairs = PresetStylePairs(pool, c.style_preset, c.crop, c.color_jitter)
-        else:
-            if not c.style_data_dir:
-                raise TrainingDataError("Style training needs a folder of style examples.")
-            style_report = scan_folder(c.style_data_dir, c.crop)
-            style_report.raise_if_unusable("style example")
-            self.style_paths = style_report.images
-            self.report.unreadable += style_report.unreadable
-            self.pairs = StylePairs(
-                pool, ImagePool(style_report.images, c.max_side), c.crop, c.color_jitter
-            )
-
-    def _guided(self) -> bool:
-        """Whether the repair generator refines classical fills (its input differs)."""
-        from sdstudio.engine.repair_guides import GUIDED_ARCHITECTURES
-
-        c = self.config
-        architecture = c.architecture
-        if c.base_model:
-            architecture = resolve_base_model(c.base_model, c.task).architecture
-        return architecture in GUIDED_ARCHITECTURES
+        data = load_run_data(self.config)
+        self.report, self.pairs, self.guided = data.report, data.pairs, data.guided
+        self.val_paths, self.style_paths = data.val_paths, data.style_paths
+        self.image_count = data.image_count
 
     def _networks(self, generator: torch.nn.Module) -> Networks:
         c = self.config
@@ -177,7 +144,7 @@ class TrainingRun:
     def _validator(self) -> Validator:
         c = self.config
         images = [decode_image(path) for path in self.val_paths]
-        styles = [decode_image(path) for path in getattr(self, "style_paths", [])[:4]]
+        styles = [decode_image(path) for path in self.style_paths[:4]]
         scale = self.hyperparameters.get("scale", c.scale)
         return Validator(c.task, images, c.val_size, scale, c.seed, styles, self.guided)
 
@@ -212,6 +179,7 @@ class TrainingRun:
             "loss_history": self.loss_history[-HISTORY_LIMIT:],
             "scores": self.scores,
             "model_path": self.model_path,
+            "run_folder": self.run_dir.name,  # whose model_path it is (see _restore)
         }
 
     def _load_tensors(self, tensors: dict) -> None:
@@ -231,7 +199,10 @@ class TrainingRun:
         self.guard.load_state(meta["guard"])
         self.loss_history = [tuple(entry) for entry in meta.get("loss_history", [])]
         self.scores = meta.get("scores", {})
-        self.model_path = meta.get("model_path")
+        # A checkpoint copied from another run folder names that run's model file: this run
+        # exports a file of its own instead of writing over the other run's model.
+        owned = meta.get("run_folder") == self.run_dir.name
+        self.model_path = meta.get("model_path") if owned else None
         self._apply_lr()
 
     def _apply_lr(self) -> None:
@@ -250,7 +221,17 @@ class TrainingRun:
         path = checkpoints.checkpoint_path(self.run_dir)
         if self.context.is_main:
             path = checkpoints.save_checkpoint(self.run_dir, self._good_state, self._meta())
+            self._record_state(finished=False)
         return path
+
+    def _record_state(self, *, finished: bool) -> None:
+        runs.write_run_state(
+            self.run_dir,
+            step=self.step,
+            total_steps=self.config.steps,
+            finished=finished,
+            model_path=self.model_path,
+        )
 
     # ----- validation -----
     @torch.no_grad()
@@ -288,12 +269,16 @@ class TrainingRun:
             image_count=self.image_count,
             device=str(self.device),
             run_dir=str(self.run_dir),
-            skipped_files=tuple(f"{p.name}: {why}" for p, why in self.report.unreadable),
+            skipped_files=tuple(f"{p.name}: {why}" for p, why in self.report.skipped()),
             notes=tuple(self.report.warnings()),
+            loss_history=tuple(self.loss_history),  # a resumed run's plot starts where it was
         )
         if self.step == 0 and self.context.is_main:
             yield CheckpointSaved(0, str(self.save_checkpoint()))
-        started, done_at_start = time.monotonic(), self.step
+        schedule = checkpoints.CheckpointSchedule(
+            c.checkpoint_every, total, c.checkpoint_every_s, self.clock
+        )
+        started, done_at_start = self.clock(), self.step
         try:
             while self.step < total:
                 batch = {
@@ -307,9 +292,10 @@ class TrainingRun:
                     continue
                 self.ema.update(self.nets.generator)
                 self.step += 1
-                g_loss, d_loss = stats.losses["g_total"], stats.losses.get("d_total", 0.0)
+                # d_loss is None without a discriminator (adv_weight 0): nothing to plot
+                g_loss, d_loss = stats.losses["g_total"], stats.losses.get("d_total")
                 self.loss_history.append((self.step, g_loss, d_loss))
-                elapsed = time.monotonic() - started
+                elapsed = self.clock() - started
                 per_step = elapsed / max(1, self.step - done_at_start)
                 yield StepDone(
                     step=self.step,
@@ -319,8 +305,11 @@ class TrainingRun:
                     eta_seconds=per_step * (total - self.step),
                     learning_rate=c.lr_g * self.lr_scale,
                 )
-                if self.step % c.checkpoint_every == 0 and self.step < total:
+                # Every rank agrees (wall clocks differ): rollbacks need the same good state.
+                due = distributed.any_rank(self.context, schedule.due(self.step), self.device)
+                if due and self.step < total:
                     yield CheckpointSaved(self.step, str(self.save_checkpoint()))
+                    schedule.saved()
                 if self.context.is_main and (self.step == 1 or self.step % c.validate_every == 0):
                     scores, grid = self.validate()
                     if grid is not None:
@@ -377,6 +366,7 @@ class TrainingRun:
                 processes=self.context.world_size,
             )
             path = str(info.path)
+            self._record_state(finished=True)  # the wizard no longer offers it to resume
             (self.run_dir / "guard_events.json").write_text(
                 json.dumps(self.guard.history, indent=1), encoding="utf-8"
             )
@@ -386,17 +376,23 @@ class TrainingRun:
 
 
 def train(
-    config: TrainingConfig, *, resume: bool = False, steps: int | None = None
+    config: TrainingConfig,
+    *,
+    resume: bool = False,
+    steps: int | None = None,
+    run_dir: Path | None = None,
 ) -> Generator[TrainingEvent, None, str]:
     """Runs (or resumes) a training run; yields events, returns the model file's path.
 
-    On resume the saved configuration is used; ``steps`` may extend it.
+    On resume the configuration saved in the run folder (``run_dir``, else the folder of
+    ``config.name``) is used; ``steps`` may extend it.
     """
     if resume:
-        config = load_run_config(config.name)
+        run_dir = Path(run_dir) if run_dir is not None else runs.find_run_dir(config.name)
+        config = runs.read_run_config(run_dir, config.name)
     if steps is not None:
         config.steps = max(int(steps), 1)
-    run = TrainingRun(config, resume=resume)
+    run = TrainingRun(config, resume=resume, run_dir=run_dir)
     try:
         return (yield from run.events())
     finally:

@@ -1,6 +1,7 @@
 """A scripted stand-in for ``sdstudio.engine.runner.run_job`` for UI job tests.
 
-Each job yields ``steps`` progress values, sleeping ``step_seconds`` before each, then
+Each job spends ``setup_seconds`` before its first step (a model loading), then yields
+``steps`` progress values, sleeping ``step_seconds`` before each, then
 returns a known image: the colours inverted (Repair, Style) or the pixels repeated
 ``scale`` times (Enhance). It can fail at a chosen step, and it records which jobs ran,
 on which thread, and whether a generator was closed early (cancelled).
@@ -31,6 +32,7 @@ def expected_image(job: Job) -> np.ndarray:
 class FakeEngine:
     steps: int = 5
     step_seconds: float = 0.0
+    setup_seconds: float = 0.0
     fail_at_step: int | None = None
     error: Exception | None = None
     notes: list[str] = field(default_factory=list)
@@ -49,6 +51,9 @@ class FakeEngine:
         self.jobs.append(job)
         self.started_ids.append(job.job_id)
         try:
+            if self.setup_seconds:
+                yield Progress(0.0, "loading")
+                time.sleep(self.setup_seconds)
             for step in range(self.steps):
                 self.step_entered.set()
                 if self.step_seconds:

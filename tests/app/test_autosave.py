@@ -54,7 +54,7 @@ def test_every_few_edits_the_session_is_written_to_the_recovery_folder(qtbot, wi
     project = read_project(path)
     assert np.array_equal(project.current, window.document.image)
     assert np.array_equal(project.mask, window.document.mask)
-    assert [s.title for s in project.steps] == [f"Edit {n}" for n in range(4)]
+    assert [s.title for s in project.steps] == [*(f"Edit {n}" for n in range(4)), "Paint mask"]
     assert "Autosaved" in window.statusBar().currentMessage()
 
 

@@ -13,7 +13,7 @@ pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 
 from sdstudio import paths  # noqa: E402
-from sdstudio.app.panels import style_panel  # noqa: E402
+from sdstudio.app.panels import style_diffusion  # noqa: E402
 from sdstudio.engine import catalog, community  # noqa: E402
 from sdstudio.engine.community import diffusion  # noqa: E402
 from sdstudio.jobs import RepairJob, StyleJob  # noqa: E402
@@ -46,7 +46,7 @@ def test_style_panel_hides_the_group_without_a_checkpoint(qtbot, window, monkeyp
     assert not panel.sd_group.isVisibleTo(panel)
     assert panel.sd_hint_label.isVisibleTo(panel)
     assert "Add model file" in panel.sd_hint_label.text()
-    monkeypatch.setattr(style_panel, "diffusers_available", lambda: False)
+    monkeypatch.setattr(style_diffusion, "diffusers_available", lambda: False)
     panel.refresh_models()
     assert not panel.sd_group.isVisibleTo(panel)
     assert 'pip install "sdstudio[diffusion]"' in panel.sd_hint_label.text()

@@ -17,9 +17,9 @@ from sdstudio.app import model_menu
 @pytest.fixture(autouse=True)
 def _listing_mode_restored(monkeypatch):
     """The menu switches listings to background checking; later tests get it back off."""
-    import sdstudio.engine.community as community
+    from sdstudio.engine import model_checks
 
-    monkeypatch.setattr(community, "_defer_loading_on_main_thread", False)
+    monkeypatch.setattr(model_checks, "_defer_on_main_thread", False)
 
 
 def _menu(window):
@@ -168,3 +168,84 @@ def test_menu_says_how_to_enable_stable_diffusion_when_missing(window, monkeypat
     menu = model_menu.ModelMenu(window)
     assert menu.diffusion_action is not None and not menu.diffusion_action.isEnabled()
     assert 'pip install "sdstudio[diffusion]"' in menu.diffusion_action.toolTip()
+
+
+def _own_model_with_metadata(folder: Path, **changes: str) -> Path:
+    """A model SD Studio saved, then its metadata edited (as a mislabelled file would be)."""
+    from tests.engine.helpers import rewrite_metadata, save_tiny_enhance_model
+
+    path = save_tiny_enhance_model(folder, 2, name="edited-x2")
+    rewrite_metadata(path, **changes)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"architecture": "no_such_net"}, "does not have"),
+        ({"hyperparameters": '{"convs": 2, "features": 16, "scale": 2}'}, "does not match"),
+        ({"hyperparameters": '{"bogus": 1}'}, "hyperparameters"),
+    ],
+)
+def test_own_files_the_catalog_would_refuse_are_refused(
+    window, qtbot, tmp_path, monkeypatch, changes, expected
+):
+    menu, actions = _menu(window)
+    bad = _own_model_with_metadata(tmp_path, **changes)
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    _choose(monkeypatch, bad)
+    actions["Add model file..."].trigger()
+    qtbot.waitUntil(lambda: bool(warnings), timeout=30000)
+    assert expected in warnings[0] and bad.name in warnings[0]
+    assert list(paths.user_models_dir().iterdir()) == []  # nothing was copied
+    qtbot.waitUntil(lambda: menu.add_action.isEnabled(), timeout=30000)
+
+
+def test_an_added_own_model_is_offered_at_once(window, qtbot, tmp_path, monkeypatch):
+    from sdstudio.engine import model_checks
+    from tests.engine.helpers import save_tiny_enhance_model
+
+    menu, actions = _menu(window)
+    # At start-up the GUI thread cannot compare weights itself (torch is still loading).
+    monkeypatch.setattr(model_checks, "_torch_ready", lambda: False)
+    _choose(monkeypatch, save_tiny_enhance_model(tmp_path, 2, name="mine-x2"))
+    panel = _enhance_panel(window)
+    actions["Add model file..."].trigger()
+    # Listed by the GUI thread's refresh right away: its check was remembered for the copy.
+    qtbot.waitUntil(lambda: "mine-x2" in _combo_ids(panel.model_combo), timeout=30000)
+    assert (paths.user_models_dir() / "mine-x2.safetensors").is_file()
+
+
+def test_own_file_dropped_in_the_folder_is_checked_off_the_gui_thread(
+    window, qtbot, tmp_path, monkeypatch
+):
+    import shutil
+    import threading
+
+    from sdstudio.engine import catalog, model_checks
+    from tests.engine.helpers import save_tiny_enhance_model
+
+    menu, _actions = _menu(window)
+    qtbot.waitUntil(lambda: menu.scans_done >= 1, timeout=30000)
+    monkeypatch.setattr(model_checks, "_defer_on_main_thread", True)  # as the GUI runs
+    monkeypatch.setattr(model_checks, "_torch_ready", lambda: False)  # still starting up
+    compared_on = []
+    real = model_checks.compare_weights_now
+    monkeypatch.setattr(
+        model_checks,
+        "compare_weights_now",
+        lambda info: compared_on.append(threading.current_thread().name) or real(info),
+    )
+    made = save_tiny_enhance_model(tmp_path, 2, name="dropped-x2")
+    compared_on.clear()
+    shutil.copyfile(made, paths.user_models_dir() / made.name)  # by hand, in the file manager
+    listing = catalog.scan_catalog()  # what a panel does on the GUI thread
+    assert not any(m.id == "dropped-x2" for m in listing.methods)
+    assert any("being checked" in p.message for p in listing.problems)
+    assert compared_on == []
+
+    menu.check_new_files()
+    panel = _enhance_panel(window)
+    qtbot.waitUntil(lambda: "dropped-x2" in _combo_ids(panel.model_combo), timeout=30000)
+    assert compared_on and threading.main_thread().name not in compared_on

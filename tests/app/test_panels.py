@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from sdstudio.app.panels.history_titles import short_method_name
 from sdstudio.engine import catalog
 from sdstudio.errors import UserFacingError
 from tests.app.fake_engine import FakeEngine
@@ -75,8 +76,9 @@ def test_repair_result_is_one_undo_step_and_undo_restores(qtbot, app_window, eng
         assert not panel.repair_button.isEnabled()  # while its job runs
     np.testing.assert_array_equal(document.image, 255 - pixels)
     assert document.undo_stack.count() == steps_before + 1
-    assert document.undo_stack.undoText() == "Repair"
-    assert document.history_params()[-1]["method"] == panel.selected_method().id
+    method = panel.selected_method()
+    assert document.undo_stack.undoText() == f"Repair ({short_method_name(method.name)})"
+    assert document.history_params()[-1]["method"] == method.id
     assert not document.mask_is_empty()  # kept, to try another method
     document.undo_stack.undo()
     np.testing.assert_array_equal(document.image, pixels)
@@ -97,7 +99,8 @@ def test_status_bar_shows_progress_and_hides_when_idle(qtbot, app_window, engine
     assert status.label.text().startswith("Repair: step")
     qtbot.waitUntil(lambda: not status.isVisible(), timeout=JOB_TIMEOUT_MS)
     assert seen == sorted(seen) and seen[-1] == 1.0
-    assert "Repair done" in app_window.statusBar().currentMessage()
+    assert app_window.statusBar().currentMessage().startswith("Repair (")
+    assert "done" in app_window.statusBar().currentMessage()
 
 
 def test_notes_from_the_engine_reach_the_status_bar(qtbot, app_window, engine):
@@ -176,7 +179,8 @@ def test_jobs_from_three_panels_queue_and_apply_in_order(qtbot, app_window, engi
     _click(panels.enhance.enhance_button)
     assert app_window.job_controller.status_widget.label.text().endswith("(+2 queued)")
     qtbot.waitUntil(lambda: len(applied) == 3, timeout=JOB_TIMEOUT_MS)
-    assert applied == ["Repair", "Style: Cartoon", "Enhance x2"]
+    repair_name = short_method_name(panels.repair.selected_method().name)
+    assert applied == [f"Repair ({repair_name})", "Style: Cartoon", "Enhance x2 (automatic)"]
     # Each job was built from the result of the one before: invert, invert, double.
     expected = np.repeat(np.repeat(pixels, 2, axis=0), 2, axis=1)
     np.testing.assert_array_equal(document.image, expected)

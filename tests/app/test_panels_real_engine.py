@@ -52,7 +52,7 @@ def test_repair_with_telea_fills_the_painted_scribble(qtbot, window):
     far = document.mask == 0
     far[20:44, 10:82] = False  # beyond the dilated mask
     np.testing.assert_array_equal(document.image[far], damaged[far])
-    assert document.undo_stack.undoText() == "Repair"
+    assert document.undo_stack.undoText() == "Repair (Telea)"
     document.undo_stack.undo()
     np.testing.assert_array_equal(document.image, damaged)
 

@@ -60,16 +60,20 @@ def test_save_and_reopen_a_project_restores_undo(qtbot, window, photo_file, tmp_
     assert document.history_params() == history
     assert not document.is_modified()
     assert document.source.exif and document.source.icc_profile
-    # Undo walks back through the restored steps to the photo as opened.
+    # Undo walks back through the restored steps, strokes included, to the photo as opened.
     stack = document.undo_stack
+    assert stack.count() == 4
+    stack.undo()  # the second stroke
+    assert document.size() == (640, 480) and document.mask_is_empty()
     stack.undo()
-    assert document.size() == (320, 240)
+    assert document.size() == (320, 240) and not document.mask_is_empty()
     stack.undo()
+    stack.undo()  # the first stroke
     assert np.array_equal(document.image, np.asarray(Image.open(photo_file).convert("RGB")))
-    assert np.array_equal(document.original, document.image)
-    stack.redo()
-    stack.redo()
-    assert np.array_equal(document.image, image)
+    assert np.array_equal(document.original, document.image) and document.mask_is_empty()
+    for _step in range(4):
+        stack.redo()
+    assert np.array_equal(document.image, image) and np.array_equal(document.mask, mask)
 
 
 def test_a_project_opens_like_a_photo_from_a_path_or_a_drop(

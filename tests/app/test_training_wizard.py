@@ -6,13 +6,14 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWizard
 
-from sdstudio.app.training_wizard import install_training_menu, resumable_runs
+from sdstudio.app.training_wizard import install_training_menu, resumable_runs, run_labels
 from sdstudio.app.training_wizard.wizard import FINISH_PAGE, LIVE_PAGE, TASK_PAGE
 from sdstudio.paths import bundled_models_dir
 from sdstudio.training import events as ev
 from sdstudio.training.checkpoints import has_checkpoint
 from sdstudio.training.config import run_dir_for
 from tests.training.conftest import TINY_DISCRIMINATOR, TINY_NETWORKS, write_photos
+from tests.training.helpers import of_type
 
 TRAINING_TIMEOUT_MS = 120_000
 
@@ -48,6 +49,39 @@ def _wait(qtbot, live, condition) -> None:
         return condition()
 
     qtbot.waitUntil(done, timeout=TRAINING_TIMEOUT_MS)
+
+
+def _choose_run(monkeypatch, menu, starting_with: str) -> list:
+    """Answers the Resume list with the first line that starts with ``starting_with``;
+    returns the lines it was offered."""
+    offered: list[str] = []
+
+    def choose(self, labels):
+        offered.extend(labels)
+        return next((label for label in labels if label.startswith(starting_with)), None)
+
+    monkeypatch.setattr(type(menu), "ask_run_to_resume", choose)
+    return offered
+
+
+def _stopped_run(folder, name: str, steps: int, stop_at: int | None, **overrides) -> None:
+    """A run trained in this process to ``stop_at`` and stopped with a checkpoint (the
+    state a killed training process leaves), or to its end when ``stop_at`` is None."""
+    import torch
+
+    from sdstudio.training.trainer import train
+    from tests.training.conftest import tiny_config
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the test machine's cores are shared
+    try:
+        run = train(tiny_config("enhance", folder, name, steps=steps, **overrides))
+        for event in run:
+            if isinstance(event, ev.StepDone) and event.step == stop_at:
+                break
+        run.close()
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _open_wizard(window, qtbot, task: str, folder, steps: int):
@@ -158,10 +192,10 @@ def test_closing_the_app_while_training_asks_and_leaves_a_resumable_run(
     monkeypatch.setattr(type(wizard), "ask_stop_training", lambda self: True)
     window.close()
     assert not window.isVisible() and live.stopped
-    assert has_checkpoint(run_dir_for(name)) and name in resumable_runs()
+    assert has_checkpoint(run_dir_for(name)) and name in [run.name for run in resumable_runs()]
 
     menu = _menu(window)
-    monkeypatch.setattr(type(menu), "ask_run_to_resume", lambda self, names: name)
+    _choose_run(monkeypatch, menu, name)
     menu.resume_action.trigger()
     resumed = menu.wizard
     assert resumed is not wizard and resumed.currentId() == LIVE_PAGE
@@ -175,3 +209,82 @@ def test_closing_the_app_while_training_asks_and_leaves_a_resumable_run(
     assert first.start_step >= 3
     resumed.reject()  # asks (patched: yes), stops with a checkpoint
     assert not resumed.live_page.running()
+
+
+class _FinishedProcess:
+    """Stands in for the training process where a test checks only which run opens."""
+
+    finished, paused = True, False
+
+    def poll(self):
+        return []
+
+
+def test_resume_list_offers_unfinished_runs_by_folder_and_explains_damaged_ones(
+    window, qtbot, tmp_path, monkeypatch
+):
+    import shutil
+
+    from sdstudio.app.training_wizard.wizard import TrainingWizard
+    from sdstudio.training.config import runs_dir
+
+    photos = tmp_path / "photos"
+    write_photos(photos, 3)
+    _stopped_run(photos, "Finished run", steps=2, stop_at=None)
+    _stopped_run(photos, "Stopped run", steps=6, stop_at=2)
+    _stopped_run(photos, "Broken run", steps=6, stop_at=2)
+    settings = run_dir_for("Broken run") / "config.json"
+    settings.write_text("[]")  # not settings at all: reading it used to raise, uncaught
+    shutil.copytree(run_dir_for("Stopped run"), runs_dir() / "Stopped run copy")
+
+    assert run_labels(resumable_runs()) == [
+        "Broken-run (damaged: its settings cannot be read)",
+        "Stopped run copy (step 2 of 6)",  # the copy is a run of its own, named as its folder
+        "Stopped run (step 2 of 6)",
+    ]
+    menu = _menu(window)
+    menu._update_actions()
+    assert menu.resume_action.isEnabled()
+
+    _choose_run(monkeypatch, menu, "Broken-run")
+    menu.resume_action.trigger()
+    assert menu.wizard is None
+    ((title, message),) = window.errors
+    assert title == "Resume training" and str(settings) in message and "damaged" in message
+
+    opened = []
+    monkeypatch.setattr(
+        TrainingWizard, "start_process", lambda self: opened.append(self) or _FinishedProcess()
+    )
+    _choose_run(monkeypatch, menu, "Stopped run copy")
+    menu.resume_action.trigger()
+    (wizard,) = opened
+    assert wizard.resume_dir == runs_dir() / "Stopped run copy"
+    assert wizard.choices.name == "Stopped run copy" and wizard.currentId() == LIVE_PAGE
+    wizard.reject()
+
+
+def test_a_resumed_run_plots_its_earlier_losses_and_trains_the_remaining_steps(
+    window, qtbot, tmp_path, monkeypatch
+):
+    photos = tmp_path / "photos"
+    write_photos(photos, 3)
+    _stopped_run(photos, "Crashed run", steps=10, stop_at=6, validate_every=10_000)
+
+    menu = _menu(window)
+    _choose_run(monkeypatch, menu, "Crashed run")
+    menu.resume_action.trigger()
+    wizard = menu.wizard
+    live = wizard.live_page
+    seen = []
+    handle = live.handle
+    live.handle = lambda event: (seen.append(event), handle(event))
+    _wait(qtbot, live, live.isComplete)
+
+    assert of_type(seen, ev.RunStarted)[0].start_step == 6
+    assert [event.step for event in of_type(seen, ev.StepDone)] == [7, 8, 9, 10]
+    assert [step for step, _ in live.plot.points["g_total"]] == list(range(1, 11))
+    assert live.progress.value() == live.progress.maximum() == 10
+    assert live.status.text().startswith("Done")
+    assert resumable_runs() == []  # finished: no longer offered
+    wizard.reject()

@@ -15,6 +15,7 @@ from tests.engine.helpers import (
     save_tiny_enhance_model,
     save_tiny_repair_model,
     save_tiny_style_model,
+    validation_scores,
 )
 
 
@@ -142,7 +143,7 @@ def test_a_variant_model_is_offered_but_never_the_automatic_choice():
     save_model(
         folder / "a-crisp-x2.safetensors", network, task="enhance", architecture="compact_sr",
         hyperparameters=plain.hyperparameters, name="Crisp x2", scale=2,
-        extra_metadata={"variant": "detail"},
+        extra_metadata={"variant": "detail", "validation": validation_scores("enhance")},
     )  # fmt: skip
     enhance = catalog.list_methods("enhance", include_providers=False)
     assert [m.id for m in enhance][:2] == ["a-crisp-x2", "tiny-sr-x2"]

@@ -16,14 +16,20 @@ from sdstudio.engine.model_file import (
 )
 from sdstudio.engine.networks import CompactSRNet
 from sdstudio.errors import ModelLoadError
-from tests.engine.helpers import TINY_SR, save_tiny_enhance_model, save_tiny_repair_model
+from tests.engine.helpers import (
+    TINY_SR,
+    save_tiny_enhance_model,
+    save_tiny_repair_model,
+    validation_scores,
+)
 
 
 def test_save_read_load_round_trip(tmp_path):
     path = save_tiny_repair_model(tmp_path)
     info = read_model_info(path)
     assert info.task == "repair" and info.architecture == "ffc_inpaint"
-    assert info.name == "tiny-repair" and info.provenance == {"steps": 3, "seed": 0}
+    assert info.name == "tiny-repair"
+    assert info.provenance == {"steps": 3, "seed": 0, "validation": validation_scores("repair")}
     assert info.size_bytes == path.stat().st_size and len(info.sha256) == 64
     assert not list(tmp_path.glob(".*.tmp"))  # atomic write left no temp file
 

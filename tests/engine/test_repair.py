@@ -10,7 +10,7 @@ from sdstudio.engine.repair import EMPTY_MASK_MESSAGE, blend_ring_width, repair_
 from sdstudio.errors import MaskError, UnknownNameError, UserFacingError
 from sdstudio.imaging.masks import dilate
 from sdstudio.jobs import JobResult, Progress, RepairJob
-from tests.engine.helpers import drive, save_tiny_repair_model
+from tests.engine.helpers import drive, save_tiny_repair_model, validation_scores
 
 
 def _scene(height=120, width=160, channels=3):
@@ -89,6 +89,7 @@ def _save_refiner(folder, head_std: float = 0.0):
     save_model(
         folder / "tiny-refiner.safetensors", network, task="repair",
         architecture="inpaint_refiner", hyperparameters=hyper, name="Tiny refiner",
+        extra_metadata={"validation": validation_scores("repair")},  # so "auto" picks it
     )  # fmt: skip
 
 

@@ -58,3 +58,75 @@ def sample_project(height: int = 12, width: int = 16, channels: int = 3) -> Proj
         dpi=(300.0, 300.0),
     )
     return build_project(original, styled, mask, edits, source)
+
+
+State = tuple[np.ndarray, np.ndarray]  # (image, mask)
+
+
+def sample_project_with_mask_steps(channels: int = 3) -> tuple[Project, list[State]]:
+    """:func:`mask_sample_history` as a project, and the state after each step."""
+    original, edits, states = mask_sample_history(channels)
+    image, mask = states[-1]
+    project = build_project(original, image, mask, edits, SourceInfo(path="/photos/dog.png"))
+    return project, states
+
+
+def mask_sample_history(
+    channels: int = 3,
+) -> tuple[np.ndarray, list[EditRecord], list[State]]:
+    """Image and mask steps as the app makes them, and the state after each one.
+
+    paint mask -> repair -> invert mask -> enhance x2 (the mask starts empty at the new
+    size) -> paint mask -> style -> erase mask. The states are worked out here with plain
+    numpy, not with the project model, so tests can check the model against them.
+    """
+    image = noise(12, 16, channels, seed=1)
+    original = image.copy()
+    mask = np.zeros((12, 16), np.uint8)
+    edits: list[EditRecord] = []
+    states: list[State] = []
+
+    def mask_patch(title: str, rect: tuple[int, int, int, int], values: np.ndarray) -> None:
+        nonlocal mask
+        x, y, w, h = rect
+        before = mask[y : y + h, x : x + w].copy()
+        mask = mask.copy()
+        mask[y : y + h, x : x + w] = values
+        after = mask[y : y + h, x : x + w].copy()
+        edits.append(EditRecord(title, {}, "patch", rect, before, after, target="mask"))
+        states.append((image, mask))
+
+    def image_patch(title: str, params: dict, rect: tuple[int, int, int, int], seed: int) -> None:
+        nonlocal image
+        x, y, w, h = rect
+        before = image[y : y + h, x : x + w].copy()
+        image = image.copy()
+        image[y : y + h, x : x + w] = noise(h, w, channels, seed=seed)
+        after = image[y : y + h, x : x + w].copy()
+        edits.append(EditRecord(title, params, "patch", rect, before, after))
+        states.append((image, mask))
+
+    mask_patch("Paint mask", (2, 1, 5, 3), np.full((3, 5), 255, np.uint8))
+    image_patch("Repair", {"task": "repair", "method": "telea"}, (3, 2, 6, 4), seed=2)
+    mask = 255 - mask
+    edits.append(EditRecord("Invert mask", {}, "invert", target="mask"))
+    states.append((image, mask))
+    upscaled = np.repeat(np.repeat(image, 2, axis=0), 2, axis=1)
+    edits.append(
+        EditRecord(
+            "Enhance x2",
+            {"task": "enhance", "scale": 2},
+            "replace",
+            None,
+            image,
+            upscaled,
+            mask_before=mask,
+            mask_after=np.zeros((24, 32), np.uint8),
+        )
+    )
+    image, mask = upscaled, np.zeros((24, 32), np.uint8)
+    states.append((image, mask))
+    mask_patch("Paint mask", (4, 5, 10, 6), np.full((6, 10), 128, np.uint8))
+    image_patch("Style: ink", {"task": "style", "preset": "ink"}, (4, 5, 16, 10), seed=3)
+    mask_patch("Erase mask", (8, 7, 4, 2), np.zeros((2, 4), np.uint8))
+    return original, edits, states

@@ -31,8 +31,9 @@ def test_trim_drops_the_oldest_steps_into_the_base():
     project = sample_project()
     trimmed = trim_history(project, 2)
     assert [s.title for s in trimmed.steps] == ["Enhance x2", "Style: oil_painting"]
-    *_, (_step, last) = trimmed.replay()
+    *_, (_step, last, last_mask) = trimmed.replay()
     assert np.array_equal(last, project.current)
+    assert np.array_equal(last_mask, project.mask)
     assert np.array_equal(trimmed.original, project.original)
     assert "2 oldest" in trimmed.notes[-1]
     assert trim_history(project, 10) is project

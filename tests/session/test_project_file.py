@@ -64,12 +64,13 @@ def test_round_trip_keeps_images_history_and_source(tmp_path, channels):
         "upscaler": "lanczos",
     }
     assert loaded.steps[3].params["strength"] == 0.5
-    images = [image for _step, image in loaded.replay()]
-    assert np.array_equal(images[-1], project.current)
+    states = [(image, mask) for _step, image, mask in loaded.replay()]
+    assert np.array_equal(states[-1][0], project.current)
+    assert np.array_equal(states[-1][1], project.mask)
     assert loaded.source == project.source
     assert loaded.created and loaded.modified and loaded.app_version
     manifest = read_manifest(path)
-    assert manifest["format_version"] == 1 and manifest["image"]["width"] == 32
+    assert manifest["format_version"] == 2 and manifest["image"]["width"] == 32
 
 
 def test_a_trimmed_history_stores_its_own_base(tmp_path):
@@ -195,8 +196,9 @@ def test_version_0_project_is_migrated(tmp_path):
     assert any("older SD Studio" in note for note in project.notes)
     # Saved again, it is a current-format file that keeps the old step list.
     write_project(path, project)
-    assert read_manifest(path)["format_version"] == 1
+    assert read_manifest(path)["format_version"] == 2
     assert len(read_project(path).legacy_history) == 2
+    assert np.array_equal(read_project(path).base_mask, mask)  # no mask history before
 
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", b"\x89PNG\r\n\x1a\n"])

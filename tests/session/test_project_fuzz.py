@@ -14,7 +14,7 @@ from sdstudio.session.project_file import (
     project_entries,
     read_project,
 )
-from tests.session.project_samples import sample_project
+from tests.session.project_samples import sample_project_with_mask_steps
 
 _VALID: bytes | None = None
 
@@ -26,7 +26,7 @@ def _valid_bytes() -> bytes:
 
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
-            for name, data in project_entries(sample_project()).items():
+            for name, data in project_entries(sample_project_with_mask_steps()[0]).items():
                 method = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
                 archive.writestr(name, data, compress_type=method)
         _VALID = buffer.getvalue()
@@ -57,7 +57,8 @@ def test_damaged_project_gives_a_clear_error_or_a_consistent_project(tmp_path_fa
     except ProjectFileError as exc:
         assert "damaged.sdsproj" in str(exc) or "cannot" in str(exc).lower()
         return
-    images = [image for _step, image in project.replay()]
-    final = images[-1] if images else project.base
-    assert np.array_equal(final, project.current)
+    states = [(image, mask) for _step, image, mask in project.replay()]
+    final_image, final_mask = states[-1] if states else (project.base, project.base_mask)
+    assert np.array_equal(final_image, project.current)
+    assert np.array_equal(final_mask, project.mask)
     assert project.mask.shape == project.current.shape[:2]

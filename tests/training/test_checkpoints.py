@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import torch
 
+from sdstudio.training import events as ev
 from sdstudio.training.checkpoints import (
     CheckpointError,
     load_checkpoint,
     remove_temporaries,
     save_checkpoint,
 )
+from sdstudio.training.trainer import TrainingRun, train
+from tests.training.conftest import tiny_config
+from tests.training.helpers import of_type, run_to_end
 
 
 def test_round_trip_keeps_tensors_and_meta(tmp_path):
@@ -59,3 +65,59 @@ def test_renaming_a_model_keeps_its_weights(tmp_path):
     after = load_network(read_model_info(path)).state_dict()
     assert all(torch.equal(before[key], after[key]) for key in before)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_short_runs_checkpoint_at_least_every_tenth_of_the_run():
+    from sdstudio.training.checkpoints import step_interval
+
+    assert step_interval(50, 40) == 4  # a 40-step run keeps more than its first step
+    assert step_interval(50, 300) == 30
+    assert step_interval(50, 2000) == 50  # long runs keep the configured interval
+    assert step_interval(50, 5) == 1
+
+
+def _copy_run_folder(source, target) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+
+
+def test_a_run_shorter_than_the_interval_killed_midway_resumes_from_its_checkpoint(
+    photo_folder, tmp_path
+):
+    config = tiny_config(
+        "repair", photo_folder, "short", steps=40, checkpoint_every=50, validate_every=10_000
+    )
+    run = TrainingRun(config)
+    events = run.events()
+    for event in events:
+        if isinstance(event, ev.StepDone) and event.step == 22:
+            break
+    assert load_checkpoint(run.run_dir)[1]["step"] == 20
+    # A kill leaves the folder as it is now; closing the generator would write step 22.
+    _copy_run_folder(run.run_dir, tmp_path / "as killed")
+    events.close()
+    _copy_run_folder(tmp_path / "as killed", run.run_dir)
+
+    resumed, _ = run_to_end(train(config, resume=True))
+    assert of_type(resumed, ev.RunStarted)[0].start_step == 20
+    assert [s.step for s in of_type(resumed, ev.StepDone)] == list(range(21, 41))
+
+
+def test_a_checkpoint_is_written_after_two_minutes_of_wall_time(photo_folder):
+    now = [0.0]
+    config = tiny_config(
+        "enhance", photo_folder, "slow", steps=1000, checkpoint_every=1000, validate_every=10_000
+    )
+    events = TrainingRun(config, clock=lambda: now[0]).events()
+    saved = []
+    for event in events:
+        if isinstance(event, ev.CheckpointSaved):
+            saved.append(event.step)
+        elif isinstance(event, ev.StepDone):
+            if event.step == 7:
+                break
+            now[0] += 50.0  # each step takes 50 s on this (fake) clock
+    events.close()
+    # Step 0 always; then when 120 s have passed since the last one (150 s, at 3 and 6),
+    # long before the 100-step interval (a tenth of 1000).
+    assert saved == [0, 3, 6]

@@ -47,12 +47,30 @@ def test_unreadable_files_are_skipped_and_listed(tmp_path):
     (tmp_path / "tiny.png").write_bytes(_png(np.zeros((4, 4, 3), np.uint8)))
     report = scan_folder(tmp_path, crop=80)
     assert report.count == 2  # found recursively
-    skipped = {path.name for path, _ in report.unreadable}
-    assert skipped == {"truncated.png", "tiny.png"}
+    assert {path.name for path, _ in report.unreadable} == {"truncated.png"}
+    assert [(path.name, size) for path, size in report.too_small] == [("tiny.png", (4, 4))]
+    assert {path.name for path, _ in report.skipped()} == {"truncated.png", "tiny.png"}
     warnings = " ".join(report.warnings())
-    assert "2 file(s) cannot be read" in warnings and "truncated.png" in warnings
+    assert "1 file(s) cannot be read" in warnings and "truncated.png" in warnings
+    assert "1 image(s) are too small to learn from (under 16x16 pixels)" in warnings
     assert "2 image(s) are smaller than the training crop" in warnings  # 96x72 < 80
     report.raise_if_unusable()
+
+
+def test_a_tiny_image_is_called_too_small_with_the_minimum_not_unreadable(tmp_path):
+    (tmp_path / "icon.png").write_bytes(_png(np.full((8, 8, 3), 90, np.uint8)))
+    report = scan_folder(tmp_path)
+    assert not report.unreadable
+    ((path, reason),) = report.skipped()
+    assert path.name == "icon.png"
+    assert reason == "too small (8x8 pixels; the minimum is 16x16)"
+    assert "icon.png (8x8)" in " ".join(report.warnings())
+    assert "cannot be read" not in " ".join(report.warnings())
+    with pytest.raises(TrainingDataError) as raised:
+        report.raise_if_unusable()
+    message = str(raised.value)
+    assert "1 image(s) smaller than 16x16 pixels" in message
+    assert "0 unreadable image file(s)" in message
 
 
 def _png(array: np.ndarray, **save_args) -> bytes:

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import multiprocessing
 import os
+import queue
 import signal
 import time
 
 import pytest
 
 from sdstudio.training import events as ev
+from sdstudio.training import process_runner
 from sdstudio.training.checkpoints import has_checkpoint
-from sdstudio.training.config import run_dir_for
+from sdstudio.training.config import TrainingConfig, run_dir_for
 from sdstudio.training.process_runner import TrainingProcess
+from sdstudio.training.runs import read_run_state
 from sdstudio.training.trainer import train
 from tests.training.conftest import tiny_config
 from tests.training.helpers import of_type, run_to_end
@@ -91,3 +95,81 @@ def test_pause_resume_and_cancel_leave_a_resumable_run(photo_folder):
     assert has_checkpoint(run_dir_for("paused"))
     started = next(train(config, resume=True))
     assert started.start_step == cancelled.step  # cancel keeps every finished step
+
+
+def _drain(events) -> list:
+    received = []
+    while True:
+        try:
+            received.append(events.get(timeout=2))
+        except queue.Empty:
+            return received
+
+
+def test_a_training_process_whose_editor_is_gone_stops_with_a_checkpoint(photo_folder, monkeypatch):
+    """An editor killed or crashed mid-run used to leave the child training on, unseen,
+    to the end: a later Resume then jumped straight to "Done". Now it stops at once."""
+    assert not process_runner._parent_is_gone()  # the test process has no parent to lose
+    looks = {"n": 0}
+
+    def parent_gone_after_some_steps() -> bool:
+        looks["n"] += 1  # the child looks once per event it forwards
+        return looks["n"] > 12
+
+    monkeypatch.setattr(process_runner, "_parent_is_gone", parent_gone_after_some_steps)
+    config = tiny_config("repair", photo_folder, "orphan", steps=200, validate_every=10_000)
+    context = multiprocessing.get_context("spawn")
+    events, control = context.Queue(), context.Queue()
+    process_runner._child_main(config.to_json(), False, None, 1, events, control)
+
+    seen = _drain(events)
+    assert not of_type(seen, ev.RunFailed) and not of_type(seen, ev.RunFinished)
+    last = _last_step(seen)
+    assert 0 < last < config.steps
+    started = next(train(config, resume=True))
+    assert started.start_step == last  # stopping wrote a checkpoint of every finished step
+
+
+def _editor_that_trains(config_json: str, news) -> None:
+    """Stands in for the editor (in its own process): starts a run and follows it."""
+    process = TrainingProcess(TrainingConfig.from_json(config_json), threads=1)
+    process.start()
+    while True:
+        if any(isinstance(e, ev.StepDone) and e.step >= 2 for e in process.poll()):
+            news.put("training")
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_killing_the_editor_stops_its_training_process_with_a_checkpoint(photo_folder):
+    # No periodic checkpoint after step 0: one with a later step is the orphan's stop.
+    config = tiny_config(
+        "enhance",
+        photo_folder,
+        "editor killed",
+        steps=100_000,
+        checkpoint_every=100_000,
+        checkpoint_every_s=1e9,
+        validate_every=100_000,
+    )
+    context = multiprocessing.get_context("spawn")
+    news = context.Queue()
+    editor = context.Process(target=_editor_that_trains, args=(config.to_json(), news))
+    editor.start()
+    try:
+        assert news.get(timeout=120) == "training"
+    finally:
+        editor.kill()
+        editor.join(10)
+    run_dir = run_dir_for("editor killed")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = read_run_state(run_dir) or {}
+        if state.get("step", 0) > 0:
+            break
+        time.sleep(0.1)
+    assert state.get("step", 0) >= 2 and state["finished"] is False
+    time.sleep(1.0)
+    assert read_run_state(run_dir) == state  # it stopped; nothing trains on unseen
+    started = next(train(config, resume=True))
+    assert started.start_step == state["step"]

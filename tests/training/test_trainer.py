@@ -135,20 +135,23 @@ def _poison(monkeypatch, bad_calls: set[int]) -> None:
 
 def test_guard_rolls_back_lowers_the_learning_rate_and_records(monkeypatch, photo_folder):
     _poison(monkeypatch, {5})
-    config = tiny_config("repair", photo_folder, "guarded", steps=8, checkpoint_every=3)
+    # 30 steps: a tenth of the run is 3 steps, so checkpoints stay 3 steps apart
+    config = tiny_config(
+        "repair", photo_folder, "guarded", steps=30, checkpoint_every=3, validate_every=10
+    )
     events, model_path = run_to_end(train(config))
     (guard,) = of_type(events, ev.GuardTriggered)
     assert guard.kind == "non_finite" and guard.step == 5 and guard.rolled_back_to == 3
     assert guard.new_learning_rate == pytest.approx(config.lr_g * 0.5)
     steps = [s.step for s in of_type(events, ev.StepDone)]
-    assert steps == [1, 2, 3, 4, 5, 4, 5, 6, 7, 8]  # steps 4-5 redone after the rollback
+    assert steps == [1, 2, 3, 4, 5, 4, 5, *range(6, 31)]  # steps 4-5 redone after the rollback
     after = [s for s in of_type(events, ev.StepDone)][5:]
     assert all(s.learning_rate == pytest.approx(config.lr_g * 0.5) for s in after)
     assert all(math.isfinite(v) for s in after for v in s.losses.values())
     with torch.no_grad():
         output = load_network(model_path)(_probe_input("repair"))
     assert torch.isfinite(output).all()
-    assert read_model_info(model_path).provenance["steps"] == 8
+    assert read_model_info(model_path).provenance["steps"] == 30
     recorded = json.loads((run_dir_for("guarded") / "guard_events.json").read_text())
     assert [(e["kind"], e["step"], e["rolled_back_to"]) for e in recorded] == [("non_finite", 5, 3)]
 

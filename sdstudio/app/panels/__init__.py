@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.panels.enhance_panel import EnhancePanel
+from sdstudio.app.panels.repair_panel import OWNER as REPAIR_OWNER
 from sdstudio.app.panels.repair_panel import RepairPanel
+from sdstudio.app.panels.result_view import RevealResultAfterRepair
 from sdstudio.app.panels.style_panel import StylePanel
 
 # How long after the window first shows the engine (and torch) starts loading on the
@@ -64,6 +66,9 @@ def install_task_panels(window: QMainWindow) -> None:
     window.panel_tabs.addTab(panels.enhance, "Enhance")
     window.job_controller = controller
     window.task_panels = panels
+    window.repair_result_view = RevealResultAfterRepair(
+        window.canvas.overlay, window.document, controller, REPAIR_OWNER, window
+    )
     _PrewarmOnFirstShow(window, controller)
     # The window's closeEvent calls controller.shutdown(); this covers quitting without it.
     app = QApplication.instance()

@@ -1,4 +1,5 @@
-"""What the three panels share: the catalog's methods in a combo box, small previews."""
+"""What the three panels share: the catalog's methods in a combo box, small previews,
+and a description label that never changes height."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QFontMetrics, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
 from sdstudio.app.qimage_views import qimage_from_rgb
 from sdstudio.jobs import Task
@@ -115,3 +116,76 @@ class LabelledSlider(QWidget):
 
     def fraction(self) -> float:
         return self.slider.value() / 100.0
+
+
+class FixedLinesLabel(QLabel):
+    """Word-wrapped text in a fixed number of lines; longer text is cut with "…".
+
+    Its height never depends on the text, so the controls below it stay where they
+    are when the text changes (a Repair button that moved with the method description
+    made people click beside it). The whole text is the tooltip when it had to be cut.
+    """
+
+    def __init__(self, lines: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lines = lines
+        self._full_text = ""
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Ignored: a long text must neither widen the dock nor ask for more height.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._fix_height()
+
+    def full_text(self) -> str:
+        return self._full_text
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full_text = text
+        self._show_fitting_text()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fix_height()
+            self._show_fitting_text()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._show_fitting_text()
+
+    def _fix_height(self) -> None:
+        margins = self.contentsMargins()
+        self.setFixedHeight(
+            self._lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom()
+        )
+
+    def _show_fitting_text(self) -> None:
+        text = self._full_text
+        shown = _fit_text(text, self.fontMetrics(), self.contentsRect().width(), self._lines)
+        super().setText(shown)
+        self.setToolTip(text if shown != text else "")
+
+
+def _fit_text(text: str, metrics: QFontMetrics, width: int, lines: int) -> str:
+    """``text``, or its longest start (cut at a word, with "…") that wraps into ``lines``."""
+    if not text or width <= 0:
+        return text
+    limit = lines * metrics.lineSpacing()
+    flags = int(Qt.TextFlag.TextWordWrap)
+
+    def fits(candidate: str) -> bool:
+        return metrics.boundingRect(QRect(0, 0, width, 100_000), flags, candidate).height() <= limit
+
+    if fits(text):
+        return text
+    low, high = 0, len(text)  # the longest prefix that fits, by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text[:middle].rstrip() + "…"):
+            low = middle
+        else:
+            high = middle - 1
+    cut = text[:low]
+    if " " in cut.strip():
+        cut = cut[: cut.rstrip().rfind(" ")]  # end at a word, not inside one
+    return cut.rstrip(" ,;:.") + "…"

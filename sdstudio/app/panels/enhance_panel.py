@@ -1,6 +1,12 @@
-"""The Enhance panel: scale, denoise, sharpen and contrast, run as one combined job."""
+"""The Enhance panel: scale, denoise, sharpen and contrast, run as one combined job.
+
+A result too large to make casually (see ``app/large_results.py``) is confirmed first.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
@@ -17,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
+from sdstudio.app.large_results import ResultEstimate, enhance_speed_key
 from sdstudio.app.panels.common import LabelledSlider, MethodChoice, fill_method_combo, task_methods
-from sdstudio.jobs import EnhanceJob
+from sdstudio.app.panels.history_titles import enhance_title
+from sdstudio.jobs import EnhanceJob, Job
 
 OWNER = "enhance"
 SCALES = (1, 2, 4)
@@ -107,13 +115,35 @@ class EnhancePanel(QWidget):
             "contrast": self.contrast.fraction(),
             "model": self.selected_model(),
         }
+        title = f"Enhance x{self.scale()}" if self.scale() > 1 else "Enhance"
+        if not self.controller.confirm_large_result(title, self.estimate_result()):
+            return
         document = self.document
 
         def make_job() -> EnhanceJob:
             assert document.image is not None
             return EnhanceJob(document.image.copy(), **settings)
 
-        self.controller.run(OWNER, make_job)
+        self.controller.run(OWNER, make_job, describe=self._describe)
+
+    def estimate_result(self) -> ResultEstimate:
+        """The size of the result with the settings shown, and its time on this computer."""
+        width, height = self.document.size()
+        scale, model = self.scale(), self.selected_model()
+        if model != AUTO and model in self._methods:
+            kind = self._methods[model].kind
+        elif scale > 1 and any(m.kind != "classical" and m.scale == scale
+                               for m in self._methods.values()):  # fmt: skip
+            kind = "network"  # what "auto" picks when a model for the scale exists
+        else:
+            kind = "classical"
+        key = enhance_speed_key(model, scale)
+        return self.controller.speeds.estimate(width * scale, height * scale, key, kind)
+
+    def _describe(self, job: Job, params: Mapping[str, Any]) -> str:
+        assert isinstance(job, EnhanceJob)
+        names = {method.id: method.name for method in self._methods.values()}
+        return enhance_title(job, params, names)
 
     @Slot(str, bool)
     def _on_busy_changed(self, owner: str, _busy: bool) -> None:
@@ -132,9 +162,11 @@ class EnhancePanel(QWidget):
         width, height = self.document.size()
         if width:
             scale = self.scale()
-            self.size_label.setText(
-                f"{width} x {height} px → {width * scale} x {height * scale} px"
-            )
+            text = f"{width} x {height} px → {width * scale} x {height * scale} px"
+            megapixels = width * scale * height * scale / 1e6
+            if megapixels >= 1:  # how big the result is, at a glance, before it is made
+                text += f" ({megapixels:.0f} MP)" if megapixels >= 10 else f" ({megapixels:.1f} MP)"
+            self.size_label.setText(text)
         else:
             self.size_label.clear()
         if not self.document.has_image():

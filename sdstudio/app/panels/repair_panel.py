@@ -1,12 +1,22 @@
-"""The Repair panel: choose a method, paint a mask on the canvas, click Repair."""
+"""The Repair panel: choose a method, paint a mask on the canvas, click Repair.
+
+Nothing above the Repair button changes height when another method is chosen (the
+description has a fixed number of lines; the Stable Diffusion settings keep their room
+whenever a diffusion method is listed), so the button stays under the mouse.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -17,11 +27,21 @@ from PySide6.QtWidgets import (
 
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
-from sdstudio.app.panels.common import MethodChoice, fill_method_combo, task_methods
+from sdstudio.app.mask_margin import DEFAULT_MARGIN_PX, MAX_MARGIN_PX, apply_mask_margin
+from sdstudio.app.panels.common import (
+    FixedLinesLabel,
+    MethodChoice,
+    fill_method_combo,
+    task_methods,
+)
+from sdstudio.app.panels.history_titles import history_title
 from sdstudio.errors import MaskError
-from sdstudio.jobs import RepairJob
+from sdstudio.jobs import Job, RepairJob
 
 OWNER = "repair"
+# The longest shipped description takes three lines at the dock's usual width; four
+# leave room for a model file's own text, and a longer one is cut (its tooltip has it all).
+DESCRIPTION_LINES = 4
 
 
 class RepairPanel(QWidget):
@@ -36,8 +56,7 @@ class RepairPanel(QWidget):
 
         self.method_combo = QComboBox()
         self.method_combo.setToolTip("How the painted area is filled")
-        self.method_description = QLabel()
-        self.method_description.setWordWrap(True)
+        self.method_description = FixedLinesLabel(DESCRIPTION_LINES)
         self.prompt_label = QLabel("Prompt:")
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setPlaceholderText("What should appear in the painted area (optional)")
@@ -57,6 +76,21 @@ class RepairPanel(QWidget):
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setToolTip("Same seed, same result; change it for another variation")
+        self.margin_spin = QSpinBox()
+        self.margin_spin.setRange(1, MAX_MARGIN_PX)
+        self.margin_spin.setValue(DEFAULT_MARGIN_PX)
+        self.margin_spin.setSuffix(" px")
+        self.margin_spin.setToolTip("How far Grow and Shrink move the mask's edge")
+        self.grow_button = QPushButton("Grow")
+        self.grow_button.setToolTip(
+            "Widen the mask by the margin, to take an object's halo or shadow edge too"
+        )
+        self.shrink_button = QPushButton("Shrink")
+        self.shrink_button.setToolTip("Narrow the mask by the margin")
+        margin_row = QHBoxLayout()
+        margin_row.addWidget(self.margin_spin)
+        margin_row.addWidget(self.grow_button)
+        margin_row.addWidget(self.shrink_button)
         self.repair_button = QPushButton("Repair")
         self.repair_button.setToolTip("Fill the painted area (one undo step)")
         self.hint_label = QLabel()
@@ -65,12 +99,18 @@ class RepairPanel(QWidget):
         form = QFormLayout()
         form.addRow("Method:", self.method_combo)
         form.addRow(self.method_description)
-        form.addRow(self.prompt_label, self.prompt_edit)
-        form.addRow(self.steps_label, self.steps_spin)
-        form.addRow(self.guidance_label, self.guidance_spin)
-        form.addRow(self.seed_label, self.seed_spin)
+        self.diffusion_group = QGroupBox("Stable Diffusion")
+        diffusion_form = QFormLayout(self.diffusion_group)
+        diffusion_form.addRow(self.prompt_label, self.prompt_edit)
+        diffusion_form.addRow(self.steps_label, self.steps_spin)
+        diffusion_form.addRow(self.guidance_label, self.guidance_spin)
+        diffusion_form.addRow(self.seed_label, self.seed_spin)
+        margin_form = QFormLayout()
+        margin_form.addRow("Mask margin:", margin_row)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.diffusion_group)
+        layout.addLayout(margin_form)
         layout.addWidget(self.repair_button)
         layout.addWidget(self.hint_label)
         layout.addStretch(1)
@@ -84,6 +124,8 @@ class RepairPanel(QWidget):
 
         self.method_combo.currentIndexChanged.connect(self._show_method)
         self.repair_button.clicked.connect(self.repair)
+        self.grow_button.clicked.connect(lambda: self.change_margin(self.margin_spin.value()))
+        self.shrink_button.clicked.connect(lambda: self.change_margin(-self.margin_spin.value()))
         document.mask_changed.connect(self._state_timer.start)
         document.document_replaced.connect(self._update_state)
         document.image_changed.connect(self._update_state)
@@ -94,6 +136,11 @@ class RepairPanel(QWidget):
         """Re-reads the catalog (a model was added or trained)."""
         methods, best_id = task_methods("repair")
         self._methods = {method.id: method for method in methods}
+        # Room for the Stable Diffusion settings is kept while any such method is listed,
+        # so switching to or from one does not move the Repair button.
+        policy = self.diffusion_group.sizePolicy()
+        policy.setRetainSizeWhenHidden(any(method.kind == "diffusion" for method in methods))
+        self.diffusion_group.setSizePolicy(policy)
         fill_method_combo(self.method_combo, methods, best_id)
         self._update_state()
 
@@ -130,17 +177,21 @@ class RepairPanel(QWidget):
                 options=dict(options),
             )
 
-        self.controller.run(OWNER, make_job)
+        self.controller.run(OWNER, make_job, describe=self._describe)
+
+    def _describe(self, job: Job, params: Mapping[str, Any]) -> str:
+        names = {method.id: method.name for method in self._methods.values()}
+        return history_title(job, params, names)
+
+    def change_margin(self, pixels: int) -> None:
+        """Grows (> 0) or shrinks the mask by ``pixels``: one undo step."""
+        apply_mask_margin(self.document, pixels)
 
     @Slot()
     def _show_method(self) -> None:
         method = self.selected_method()
         self.method_description.setText(method.description if method else "")
-        diffusion = method is not None and method.kind == "diffusion"
-        for widget in (self.prompt_label, self.prompt_edit, self.steps_label, self.steps_spin,
-                       self.guidance_label, self.guidance_spin, self.seed_label,
-                       self.seed_spin):  # fmt: skip
-            widget.setVisible(diffusion)
+        self.diffusion_group.setVisible(method is not None and method.kind == "diffusion")
 
     @Slot(str, bool)
     def _on_busy_changed(self, owner: str, _busy: bool) -> None:
@@ -160,10 +211,9 @@ class RepairPanel(QWidget):
             hint = "Repairing… the canvas stays usable; Esc cancels."
         else:
             hint = "Ready. The mask stays after Repair, to try another method; Ctrl+D clears it."
-        self.repair_button.setEnabled(
-            bool(self._methods)
-            and self.document.has_image()
-            and not self.document.mask_is_empty()
-            and not busy
-        )
+        has_mask = self.document.has_image() and not self.document.mask_is_empty()
+        self.repair_button.setEnabled(bool(self._methods) and has_mask and not busy)
+        # The mask may change while a repair runs; the job already has its copy.
+        self.grow_button.setEnabled(has_mask)
+        self.shrink_button.setEnabled(has_mask)
         self.hint_label.setText(hint)

@@ -1,8 +1,12 @@
 """The Style panel: a grid of live thumbnails, one per preset; one click applies it.
 
-Thumbnails are the current photo shrunk and styled by the worker at background
-priority, so a click on Repair or Enhance never waits behind them; they are rendered
-only while the panel is visible, and a new image cancels the ones still waiting.
+A style step stays adjustable (``style_adjust``): after a click, Strength or another
+preset re-renders that step from the picture before it, each settled change one undo
+step; "Apply on top of the current style" stacks a new step instead.
+
+Thumbnails are the picture a click would style, shrunk and styled by the worker at
+background priority, so a click on Repair or Enhance never waits behind them; they are
+rendered only while the panel is visible, and a new picture cancels the ones still waiting.
 """
 
 from __future__ import annotations
@@ -12,16 +16,9 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
-    QGroupBox,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QScrollArea,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -30,24 +27,16 @@ from PySide6.QtWidgets import (
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.panels.common import LabelledSlider, pixmap_from_rgb, small_copy, task_methods
-from sdstudio.engine.community.diffusion_files import diffusers_available
-from sdstudio.engine.style.presets_info import (
-    FREE_PROMPT_PRESET,
-    StylePreset,
-    diffusion_style_presets,
-    style_names_and_descriptions,
-)
+from sdstudio.app.panels.style_adjust import SliderSettle, StyleAdjuster
+from sdstudio.app.panels.style_diffusion import DiffusionStyleGroup
+from sdstudio.engine.style.presets_info import StylePreset, style_names_and_descriptions
 from sdstudio.jobs import JobResult, StyleJob
 
 OWNER = "style"
 THUMBNAIL_SIDE = 96
 COLUMNS = 2
 RENDER_DELAY_MS = 300  # after the last image change, so a burst of edits renders once
-SD_ENABLE_HINT = 'Prompt-based styles need Stable Diffusion: pip install "sdstudio[diffusion]"'
-SD_NO_MODEL_HINT = (
-    "Prompt-based styles: add a Stable Diffusion checkpoint (.safetensors) with "
-    "Models > Add model file..."
-)
+SETTLE_DELAY_MS = 300  # Strength changed by keys or wheel: re-render once it rests
 
 
 class StylePanel(QWidget):
@@ -64,9 +53,21 @@ class StylePanel(QWidget):
         self.preset_buttons: dict[str, QToolButton] = {}
         self._thumbnail_jobs: dict[int, str] = {}  # job id -> preset id
         self._thumbnails_stale = True
+        self._thumbnail_base: tuple[np.ndarray, dict[str, str]] | None = None  # what they show
         self._trained_styles: set[str] = set()
+        self._restyle_when_free = False  # Strength settled while a style job ran
 
         self.strength = LabelledSlider("Strength", 100, "0% keeps the photo, 100% full style")
+        self.adjuster = StyleAdjuster(document, controller, self)
+        self._strength_settle = SliderSettle(self.strength.slider, SETTLE_DELAY_MS, self)
+        self._strength_settle.settled.connect(self._strength_settled)
+        self.on_top_check = QCheckBox("Apply on top of the current style")
+        self.on_top_check.setObjectName("styleApplyOnTop")
+        self.on_top_check.setToolTip(
+            "Off: a preset or Strength redoes the last style from the photo before it.\n"
+            "On: a preset styles the picture as it is now, style over style."
+        )
+        self.on_top_check.toggled.connect(self._image_changed)
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
         # Shown only when a trained model backs a preset: off gives the procedural preset,
@@ -95,7 +96,16 @@ class StylePanel(QWidget):
             self.preset_buttons[preset.id] = button
         # The Stable Diffusion group scrolls with the thumbnails, under them, so it never
         # squeezes the grid on a small screen.
-        self._build_diffusion_group()
+        self.sd_group = DiffusionStyleGroup(document, controller, OWNER, self.strength.fraction)
+        self.sd_hint_label = self.sd_group.hint_label
+        self.sd_model_combo = self.sd_group.model_combo
+        self.sd_preset_combo = self.sd_group.preset_combo
+        self.sd_prompt_edit = self.sd_group.prompt_edit
+        self.sd_change_spin = self.sd_group.change_spin
+        self.sd_steps_spin = self.sd_group.steps_spin
+        self.sd_seed_spin = self.sd_group.seed_spin
+        self.sd_apply_button = self.sd_group.apply_button
+        self.sd_prompt_edit.textChanged.connect(self._update_hint)  # no Apply without a prompt
         content = QWidget()
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
@@ -109,6 +119,7 @@ class StylePanel(QWidget):
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.addWidget(self.strength)
+        layout.addWidget(self.on_top_check)
         layout.addWidget(self.use_trained_check)
         layout.addWidget(self.hint_label)
         layout.addWidget(scroll, 1)
@@ -119,6 +130,9 @@ class StylePanel(QWidget):
         self._render_timer.timeout.connect(self.render_thumbnails)
         document.image_changed.connect(self._image_changed)
         document.document_replaced.connect(self._image_changed)
+        # Undo and redo move between steps without always changing pixels the same way;
+        # whether a step is adjustable follows the history, so the hint does too.
+        document.undo_stack.indexChanged.connect(self._update_hint)
         self._hint_timer = QTimer(self)  # mask edits come once per brush dab: coalesce
         self._hint_timer.setSingleShot(True)
         self._hint_timer.setInterval(40)
@@ -127,131 +141,49 @@ class StylePanel(QWidget):
         controller.busy_changed.connect(self._on_busy_changed)
         self.refresh_models()
 
-    def _build_diffusion_group(self) -> None:
-        """Prompt-based styles: Stable Diffusion image-to-image with a checkpoint."""
-        self.sd_group = QGroupBox("Stable Diffusion")
-        self.sd_group.setObjectName("styleDiffusionGroup")
-        self.sd_model_combo = QComboBox()
-        self.sd_model_combo.setToolTip("The Stable Diffusion checkpoint that paints the style")
-        self.sd_preset_combo = QComboBox()
-        for combo in (self.sd_model_combo, self.sd_preset_combo):  # long names must not
-            combo.setSizeAdjustPolicy(  # widen the panel; the popup shows them whole
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(8)
-        for preset in diffusion_style_presets():
-            self.sd_preset_combo.addItem(preset.name, preset.id)
-        self.sd_prompt_edit = QLineEdit()
-        self.sd_prompt_edit.setToolTip("What the result should look like; edit it freely")
-        self.sd_change_spin = QDoubleSpinBox()
-        self.sd_change_spin.setRange(0.05, 1.0)
-        self.sd_change_spin.setSingleStep(0.05)
-        self.sd_change_spin.setValue(0.6)
-        self.sd_change_spin.setToolTip(
-            "How far Stable Diffusion may move away from the photo (low keeps its shapes)"
-        )
-        self.sd_steps_spin = QSpinBox()
-        self.sd_steps_spin.setRange(1, 150)
-        self.sd_steps_spin.setValue(25)
-        self.sd_steps_spin.setToolTip("Denoising steps: more is slower and finer")
-        self.sd_seed_spin = QSpinBox()
-        self.sd_seed_spin.setRange(0, 2**31 - 1)
-        self.sd_seed_spin.setToolTip("Same seed, same result; change it for another variation")
-        self.sd_apply_button = QPushButton("Apply")
-        self.sd_apply_button.setToolTip(
-            "Restyle the photo (or the painted area) at the Strength above (one undo step)"
-        )
-        form = QFormLayout(self.sd_group)
-        form.addRow("Checkpoint:", self.sd_model_combo)
-        form.addRow("Style:", self.sd_preset_combo)
-        form.addRow("Prompt:", self.sd_prompt_edit)
-        form.addRow("Change:", self.sd_change_spin)
-        form.addRow("Steps:", self.sd_steps_spin)
-        form.addRow("Seed:", self.sd_seed_spin)
-        form.addRow(self.sd_apply_button)
-        self.sd_hint_label = QLabel()
-        self.sd_hint_label.setWordWrap(True)
-        self.sd_preset_combo.currentIndexChanged.connect(self._show_diffusion_preset)
-        self.sd_apply_button.clicked.connect(self.apply_diffusion_style)
-        self._show_diffusion_preset()
-        self.sd_prompt_edit.textChanged.connect(self._update_hint)  # no Apply without a prompt
-
-    @Slot()
-    def _show_diffusion_preset(self) -> None:
-        preset_id = self.sd_preset_combo.currentData()
-        preset = next(p for p in diffusion_style_presets() if p.id == preset_id)
-        self.sd_prompt_edit.setText(preset.prompt)
-        self.sd_prompt_edit.setPlaceholderText(
-            "Describe the style, e.g. a pastel drawing" if preset.id == FREE_PROMPT_PRESET else ""
-        )
-
-    def _refresh_diffusion_models(self) -> None:
-        current = self.sd_model_combo.currentData()
-        self.sd_model_combo.clear()
-        if diffusers_available():
-            methods, _best = task_methods("repair")
-            for method in methods:
-                if method.kind == "diffusion":
-                    self.sd_model_combo.addItem(method.name, method.id)
-                    self.sd_model_combo.setItemData(
-                        self.sd_model_combo.count() - 1, method.description,
-                        Qt.ItemDataRole.ToolTipRole,
-                    )  # fmt: skip
-            hint = SD_NO_MODEL_HINT
-        else:
-            hint = SD_ENABLE_HINT
-        index = self.sd_model_combo.findData(current)
-        if index >= 0:
-            self.sd_model_combo.setCurrentIndex(index)
-        has_models = self.sd_model_combo.count() > 0
-        self.sd_group.setVisible(has_models)
-        self.sd_hint_label.setVisible(not has_models)
-        self.sd_hint_label.setText("" if has_models else hint)
-
-    def apply_diffusion_style(self) -> None:
-        """Styles the photo with the chosen Stable Diffusion preset and prompt (one undo step)."""
-        method_id = self.sd_model_combo.currentData()
-        if not method_id or not self.document.has_image() or self.controller.is_busy(OWNER):
-            return
-        preset_id = str(self.sd_preset_combo.currentData())
-        options = {
-            "method": str(method_id),
-            "prompt": self.sd_prompt_edit.text().strip(),
-            "denoise": round(self.sd_change_spin.value(), 2),
-            "steps": self.sd_steps_spin.value(),
-        }
-        strength = self.strength.fraction()
-        seed = self.sd_seed_spin.value()
-        document = self.document
-
-        def make_job() -> StyleJob:
-            assert document.image is not None
-            mask = None if document.mask_is_empty() else document.mask.copy()
-            return StyleJob(
-                document.image.copy(), preset_id, strength=strength, mask=mask, seed=seed,
-                options=dict(options),
-            )  # fmt: skip
-
-        self.controller.run(OWNER, make_job)
-
     # -- applying a preset ---------------------------------------------------------------
 
     def apply_preset(self, preset_id: str) -> None:
-        """Styles the photo with ``preset_id`` at the slider's strength (one undo step)."""
+        """Styles the photo with ``preset_id`` at the slider's strength (one undo step).
+
+        Replaces the adjustable style step (rendered again from the picture before it)
+        unless "Apply on top" is ticked.
+        """
         if not self.document.has_image() or self.controller.is_busy(OWNER):
             return
+        self._run_style(preset_id, on_top=self.on_top_check.isChecked())
+
+    def apply_diffusion_style(self) -> None:
+        self.sd_group.apply()
+
+    def _run_style(self, preset_id: str, on_top: bool) -> None:
         strength = self.strength.fraction()
         document = self.document
 
         def make_job() -> StyleJob:
-            assert document.image is not None
             mask = None if document.mask_is_empty() else document.mask.copy()
-            return StyleJob(
-                document.image.copy(), preset_id, strength=strength, mask=mask,
-                options=self.renderer_options(),
-            )  # fmt: skip
+            # Decided when the job's turn comes: a repair queued before it ends the step.
+            return self.adjuster.build_job(
+                preset_id, strength, on_top, mask, self.renderer_options()
+            )
 
         self.controller.run(OWNER, make_job)
+
+    @Slot()
+    def _strength_settled(self) -> None:
+        """Strength came to rest: redo the last style at the new strength (one undo step)."""
+        if self.controller.is_busy(OWNER):
+            self._restyle_when_free = True  # the running style may be the step to redo
+            return
+        step = self.adjuster.latest_step()
+        if step is None or not self.document.has_image():
+            return  # nothing applied yet: the slider only sets the next click's strength
+        adjustable = self.adjuster.adjustable_step()
+        if adjustable is not None and adjustable.strength == self.strength.fraction():
+            return  # released where it was: nothing to redo
+        # After another edit there is no step to redo: the style starts a new step from
+        # the current picture (a step is never stacked on itself by the slider).
+        self._run_style(step.preset, on_top=False)
 
     def renderer_options(self) -> dict[str, str]:
         """A StyleJob's options for the checkbox: trained networks where they exist, or not."""
@@ -267,20 +199,42 @@ class StylePanel(QWidget):
                 tip += "\nUses a trained style model."
             self.preset_buttons[preset.id].setToolTip(tip)
         self.use_trained_check.setVisible(bool(self._trained_styles & set(self.preset_buttons)))
-        self._refresh_diffusion_models()
+        self.sd_group.refresh_models()
         self._update_hint()
-        if self.document.has_image():  # a new style model changes how its preset looks
+        self._thumbnail_base = None  # a new style model changes how its preset looks
+        if self.document.has_image():
             self._image_changed()
 
     # -- thumbnails ----------------------------------------------------------------------
 
+    def _thumbnail_source(self) -> np.ndarray | None:
+        """What a click would style: the picture before the adjustable step, or the photo."""
+        if not self.on_top_check.isChecked():
+            source = self.adjuster.source_image()
+            if source is not None:
+                return source
+        return self.document.image
+
+    def _shows_thumbnails_of(self, base: np.ndarray | None) -> bool:
+        """Whether the thumbnails (shown or on their way) are of ``base``, unchanged.
+
+        Only the remembered source of a style step never changes; the document's own
+        array is edited in place, so it is never taken as unchanged.
+        """
+        if self._thumbnail_base is None or base is None or base is self.document.image:
+            return False
+        shown, options = self._thumbnail_base
+        return shown is base and options == self.renderer_options()
+
     @Slot()
     def _image_changed(self) -> None:
+        self._update_hint()
+        if self._shows_thumbnails_of(self._thumbnail_source()):
+            return  # re-styling a step leaves the picture before it, and so the thumbnails
         self._thumbnails_stale = True
         self._cancel_thumbnails()
         if self.isVisible():
             self._render_timer.start()
-        self._update_hint()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -289,22 +243,23 @@ class StylePanel(QWidget):
 
     @Slot()
     def render_thumbnails(self) -> None:
-        """Queues one background job per preset on a small copy of the current photo."""
+        """Queues one background job per preset on a small copy of the picture a click styles."""
         self._cancel_thumbnails()
         self._thumbnails_stale = False
-        image = self.document.image
+        image = self._thumbnail_source()
+        self._thumbnail_base = None
         if image is None:
             for button in self.preset_buttons.values():
                 button.setIcon(QIcon())
             return
+        options = self.renderer_options()
+        self._thumbnail_base = (image, options)
         small = small_copy(image, THUMBNAIL_SIDE)
         preview = pixmap_from_rgb(small)
         for preset in self.presets:
             self.preset_buttons[preset.id].setIcon(preview)  # plain photo until styled
             # device="cpu": thumbnails are tiny; a GPU round trip would cost more than it saves.
-            job = StyleJob(
-                small, preset.id, strength=1.0, device="cpu", options=self.renderer_options()
-            )
+            job = StyleJob(small, preset.id, strength=1.0, device="cpu", options=dict(options))
             job_id = self.controller.run_background(job, self._thumbnail_done)
             if job_id is not None:
                 self._thumbnail_jobs[job_id] = preset.id
@@ -324,6 +279,8 @@ class StylePanel(QWidget):
 
     def _cancel_thumbnails(self) -> None:
         self._render_timer.stop()
+        if self._thumbnail_jobs:
+            self._thumbnail_base = None  # the batch will not finish: render it again
         for job_id in list(self._thumbnail_jobs):
             self.controller.cancel_background(job_id)
         self._thumbnail_jobs.clear()
@@ -331,9 +288,13 @@ class StylePanel(QWidget):
     # -- state ---------------------------------------------------------------------------
 
     @Slot(str, bool)
-    def _on_busy_changed(self, owner: str, _busy: bool) -> None:
-        if owner == OWNER:
-            self._update_hint()
+    def _on_busy_changed(self, owner: str, busy: bool) -> None:
+        if owner != OWNER:
+            return
+        self._update_hint()
+        if not busy and self._restyle_when_free:
+            self._restyle_when_free = False
+            self._strength_settled()
 
     @Slot()
     def _update_hint(self) -> None:
@@ -341,13 +302,17 @@ class StylePanel(QWidget):
         enabled = self.document.has_image() and not busy
         for button in self.preset_buttons.values():
             button.setEnabled(enabled)
-        self.sd_apply_button.setEnabled(
-            enabled and self.sd_model_combo.count() > 0 and bool(self.sd_prompt_edit.text().strip())
-        )
+        self.sd_group.update_enabled(enabled)
+        step = self.adjuster.adjustable_step() if enabled else None
         if not self.document.has_image():
             self.hint_label.setText("Open a photo first.")
         elif busy:
             self.hint_label.setText("Styling… Esc cancels.")
+        elif step is not None and not self.on_top_check.isChecked():
+            name = next(p.name for p in self.presets if p.id == step.preset)
+            self.hint_label.setText(
+                f"Strength or another style redoes {name} from the photo before it."
+            )
         elif not self.document.mask_is_empty():
             self.hint_label.setText("Click a style: only the painted area changes.")
         else:

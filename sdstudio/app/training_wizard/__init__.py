@@ -7,25 +7,34 @@ while a model trains asks first and leaves a resumable checkpoint.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from pathlib import Path
+
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QMainWindow
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox
+
+from sdstudio.training.runs import RunSummary, unfinished_runs
 
 
-def resumable_runs() -> list[str]:
-    """Names of training runs that stopped before finishing (or can be trained longer)."""
-    from sdstudio.training.checkpoints import has_checkpoint
-    from sdstudio.training.config import TrainingConfig, runs_dir
+def resumable_runs() -> list[RunSummary]:
+    """Training runs that stopped before finishing, each in its own folder; runs whose
+    settings are damaged are listed too (``problem`` says why), so the list can tell."""
+    return unfinished_runs()
 
-    names = []
-    for folder in sorted(runs_dir().iterdir()):
-        config_path = folder / "config.json"
-        if folder.is_dir() and config_path.exists() and has_checkpoint(folder):
-            try:
-                names.append(TrainingConfig.from_json(config_path.read_text(encoding="utf-8")).name)
-            except (ValueError, TypeError):
-                continue
-    return names
+
+def run_labels(runs: list[RunSummary]) -> list[str]:
+    """One line per run for the Resume list; a name two folders share gets its folder."""
+    names = [run.name for run in runs]
+    labels = []
+    for run in runs:
+        if run.damaged:
+            labels.append(f"{run.folder.name} (damaged: its settings cannot be read)")
+            continue
+        label = run.name if names.count(run.name) == 1 else f"{run.name} (folder {run.folder.name})"
+        if run.step is not None and run.total_steps:
+            label += f" (step {run.step} of {run.total_steps})"
+        labels.append(label)
+    return labels
 
 
 class TrainingMenu(QObject):
@@ -42,19 +51,19 @@ class TrainingMenu(QObject):
         window.train_menu.addAction(self.new_action)
         window.train_menu.addAction(self.resume_action)
         window.train_menu.aboutToShow.connect(self._update_actions)
-        window.installEventFilter(self)
+        window.add_closing_part(self)
 
     def _update_actions(self) -> None:
         self.resume_action.setEnabled(bool(resumable_runs()))
 
-    def open_wizard(self, resume_name: str | None = None):
+    def open_wizard(self, resume_dir: Path | None = None):
         from sdstudio.app.training_wizard.wizard import TrainingWizard
 
         if self.wizard is not None and self.wizard.isVisible():
             self.wizard.raise_()
             self.wizard.activateWindow()
             return self.wizard
-        self.wizard = TrainingWizard(self.window, resume_name=resume_name)
+        self.wizard = TrainingWizard(self.window, resume_dir=resume_dir)
         self.wizard.destroyed.connect(self._forget_wizard)
         self.wizard.show()
         return self.wizard
@@ -62,26 +71,50 @@ class TrainingMenu(QObject):
     def _forget_wizard(self) -> None:
         self.wizard = None
 
-    def ask_run_to_resume(self, names: list[str]) -> str | None:
-        name, ok = QInputDialog.getItem(self.window, "Resume training", "Run:", names, 0, False)
-        return name if ok else None
+    def ask_run_to_resume(self, labels: list[str]) -> str | None:
+        label, ok = QInputDialog.getItem(self.window, "Resume training", "Run:", labels, 0, False)
+        return label if ok else None
+
+    def show_resume_error(self, message: str) -> None:
+        show = getattr(self.window, "show_error", None)
+        if show is not None:
+            show("Resume training", message)
+        else:
+            QMessageBox.warning(self.window, "Resume training", message)
 
     def resume(self) -> None:
-        names = resumable_runs()
-        if not names:
-            return
-        name = self.ask_run_to_resume(names)
-        if name:
-            self.open_wizard(resume_name=name)
+        from sdstudio.errors import UserFacingError
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        # Closing the editor while a model trains: ask, then stop with a checkpoint.
-        if event.type() == QEvent.Type.Close and watched is self.window and self.wizard is not None:
-            if not self.wizard.confirm_close():
-                event.ignore()
-                return True
-            self.wizard.close()  # training has stopped; the wizard goes with the window
-        return False
+        runs = resumable_runs()
+        if not runs:
+            return
+        labels = run_labels(runs)
+        label = self.ask_run_to_resume(labels)
+        if label not in labels:
+            return
+        run = runs[labels.index(label)]
+        if run.damaged:
+            self.show_resume_error(run.problem)
+            return
+        try:
+            self.open_wizard(resume_dir=run.folder)
+        except UserFacingError as error:  # damaged since the list was made
+            self.show_resume_error(str(error))
+
+    # -- closing the editor while a model trains: ask first, stop only when it closes ------
+    def can_close(self) -> bool:
+        wizard = self.wizard
+        if wizard is None or not wizard.live_page.running():
+            return True
+        return wizard.ask_stop_training()
+
+    def shut_down(self) -> None:
+        wizard = self.wizard
+        if wizard is None:
+            return
+        if wizard.live_page.running():
+            wizard.live_page.stop_and_wait()  # leaves a resumable checkpoint
+        wizard.close()  # the wizard goes with the window
 
 
 def install_training_menu(window: QMainWindow) -> TrainingMenu:

@@ -140,6 +140,9 @@ class LivePage(QWizardPage):
 
     def handle(self, event) -> None:
         if isinstance(event, ev.RunStarted):
+            self.plot.clear()
+            for step, g_loss, d_loss in event.loss_history:  # a resumed run's earlier steps
+                self.plot.add(step, {"g_total": g_loss, "d_total": d_loss})
             self.progress.setRange(0, event.total_steps)
             self.progress.setValue(event.start_step)
             resumed = f", resuming at step {event.start_step}" if event.start_step else ""

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
 
 from sdstudio.app.training_wizard.run_pages import FinishPage, LivePage
 from sdstudio.app.training_wizard.setup_pages import DataPage, SettingsPage, TaskPage
-from sdstudio.training.config import TrainingConfig, run_dir_for, run_slug
+from sdstudio.training.config import TrainingConfig, run_slug
+from sdstudio.training.runs import find_run_dir, read_run_config
 
 TASK_PAGE, DATA_PAGE, SETTINGS_PAGE, LIVE_PAGE, FINISH_PAGE = range(5)
 
@@ -51,7 +52,8 @@ def _taken(name: str) -> bool:
     from sdstudio.paths import user_models_dir
 
     slug = run_slug(name)
-    return run_dir_for(name).exists() or (user_models_dir() / f"{slug}.safetensors").exists()
+    # find_run_dir also sees a run folder copied or renamed by hand to exactly this name
+    return find_run_dir(name).exists() or (user_models_dir() / f"{slug}.safetensors").exists()
 
 
 def suggest_name(task: str) -> str:
@@ -78,7 +80,10 @@ def name_problem(name: str) -> str:
 class TrainingWizard(QWizard):
     """Non-modal: the person can keep editing while a model trains."""
 
-    def __init__(self, window: QWidget | None = None, *, resume_name: str | None = None) -> None:
+    def __init__(self, window: QWidget | None = None, *, resume_dir: Path | None = None) -> None:
+        """``resume_dir``: the folder of a stopped run to continue (its settings are read
+        here, so a damaged run raises ``DamagedRunError`` before any window shows)."""
+        saved = read_run_config(resume_dir) if resume_dir is not None else None
         super().__init__(window)
         self.setWindowTitle("Train a model")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -86,7 +91,7 @@ class TrainingWizard(QWizard):
         self.main_window = window
         self.choices = WizardChoices()
         self.outcome = RunOutcome()
-        self.resume_name = resume_name
+        self.resume_dir = Path(resume_dir) if resume_dir is not None else None
         self.config_overrides: dict[str, Any] = {}  # tests shrink the networks here
         self.process_threads: int | None = None  # tests: torch threads of the training process
         self.task_page = TaskPage(self)
@@ -98,8 +103,7 @@ class TrainingWizard(QWizard):
             (self.task_page, self.data_page, self.settings_page, self.live_page, self.finish_page)
         ):
             self.setPage(page_id, page)
-        if resume_name:
-            saved = TrainingConfig.from_json((run_dir_for(resume_name) / "config.json").read_text())
+        if saved is not None:  # named after its folder when the folder was copied
             self.choices.task, self.choices.name = saved.task, saved.name
             self.setStartId(LIVE_PAGE)
         self.resize(720, 640)
@@ -123,9 +127,11 @@ class TrainingWizard(QWizard):
     def start_process(self):
         from sdstudio.training.process_runner import TrainingProcess
 
-        if self.resume_name:
-            config = TrainingConfig(task=self.choices.task, data_dir="", name=self.resume_name)
-            process = TrainingProcess(config, resume=True, threads=self.process_threads)
+        if self.resume_dir is not None:
+            config = TrainingConfig(task=self.choices.task, data_dir="", name=self.choices.name)
+            process = TrainingProcess(
+                config, resume=True, threads=self.process_threads, run_dir=self.resume_dir
+            )
         else:
             process = TrainingProcess(self.build_config(), threads=self.process_threads)
         process.start()

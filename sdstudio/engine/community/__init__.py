@@ -3,16 +3,25 @@
 The catalog calls :func:`catalog_entries` to list them; Repair and Enhance call
 :func:`repair_filler`, :func:`run_diffusion_repair` and :func:`enhance_image` to run
 them. Importing this package is light: torch, spandrel and diffusers load on first use.
+
+The GUI calls :func:`defer_loading_on_main_thread` (``sdstudio.app.model_menu``):
+listings made on its main thread then never load new files (torch, seconds per file); a
+background check (:func:`check_new_files`) loads them and the panels refresh. The CLI and
+worker threads load new files at once. The one switch covers SD Studio's own files too.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Generator, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sdstudio import paths
+from sdstudio.engine.model_checks import (
+    PENDING_NOTE,
+    defer_loading_on_main_thread,
+    deferred_on_this_thread,
+)
 from sdstudio.jobs import EnhanceJob, JobResult, Progress, RepairJob, StyleJob
 
 from .diffusion_files import ENABLE_HINT, VARIANT_NAMES, diffusers_available
@@ -26,25 +35,18 @@ if TYPE_CHECKING:
 
 COMMUNITY_PREFIX = "community:"
 DIFFUSION_PREFIX = "sd:"
-PENDING_NOTE = "is being checked; it will be offered in a moment."
-
-# Set by the GUI (``sdstudio.app.model_menu``): listings made on the main thread then never
-# load new files (torch, seconds per file); a background check loads them and the panels
-# refresh. The CLI and worker threads load new files at once.
-_defer_loading_on_main_thread = False
-
-
-def defer_loading_on_main_thread(enabled: bool = True) -> None:
-    global _defer_loading_on_main_thread
-    _defer_loading_on_main_thread = enabled
 
 
 def check_new_files(folders: Sequence[Path]) -> list[Path]:
-    """Load and cache every file not checked yet (call off the GUI thread); returns them."""
+    """Load and cache every file not checked yet (call off the GUI thread); returns them:
+    community files, and SD Studio files whose weights were not compared yet."""
+    from sdstudio.engine.catalog import check_new_model_files
+
+    own = check_new_model_files(folders)
     pending = [item.path for item in scan(folders, load_new=False) if item.kind == "pending"]
     if pending:
         scan(folders, load_new=True)
-    return pending
+    return own + pending
 
 
 def _source(path: Path) -> str:
@@ -111,19 +113,21 @@ def catalog_entries(folders: Sequence[Path]) -> Iterable[MethodInfo | ModelProbl
 
     entries: list[MethodInfo | ModelProblem] = []
     told_about_diffusers = False
-    on_main = threading.current_thread() is threading.main_thread()
-    for item in scan(folders, load_new=not (_defer_loading_on_main_thread and on_main)):
-        if item.kind == "pending":
-            entries.append(ModelProblem(item.path, f"{item.path.name} {PENDING_NOTE}"))
-        elif item.kind == "unusable":
-            entries.append(ModelProblem(item.path, item.error or "unusable model file"))
-        elif item.kind == "spandrel":
-            entries.append(_spandrel_method(item))
-        elif diffusers_available():
-            entries.append(_diffusion_method(item))
-        elif not told_about_diffusers:
-            told_about_diffusers = True
-            entries.append(ModelProblem(item.path, f"{item.path.name}: {ENABLE_HINT}"))
+    for item in scan(folders, load_new=not deferred_on_this_thread()):
+        try:
+            if item.kind == "pending":
+                entries.append(ModelProblem(item.path, f"{item.path.name} {PENDING_NOTE}"))
+            elif item.kind == "unusable":
+                entries.append(ModelProblem(item.path, item.error or "unusable model file"))
+            elif item.kind == "spandrel":
+                entries.append(_spandrel_method(item))
+            elif diffusers_available():
+                entries.append(_diffusion_method(item))
+            elif not told_about_diffusers:
+                told_about_diffusers = True
+                entries.append(ModelProblem(item.path, f"{item.path.name}: {ENABLE_HINT}"))
+        except Exception as error:  # noqa: BLE001 - e.g. a cached record of an older version
+            entries.append(ModelProblem(item.path, f"{item.path.name} cannot be offered: {error}"))
     return entries
 
 

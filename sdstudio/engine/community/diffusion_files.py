@@ -30,18 +30,34 @@ def diffusers_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("diffusers", "transformers"))
 
 
+def _shape(header: dict[str, Any], key: str, rank: int) -> list[int]:
+    """The tensor's shape, checked: a damaged or hand-made header must fail with a reason."""
+    entry = header.get(key)
+    shape = entry.get("shape") if isinstance(entry, dict) else None
+    if (
+        not isinstance(shape, list)
+        or len(shape) != rank
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in shape)
+    ):
+        raise ModelLoadError(
+            f"This Stable Diffusion file is damaged: the tensor {key} has shape {shape}, "
+            f"not {rank} dimensions. Download it again."
+        )
+    return shape
+
+
 def describe_checkpoint_header(header: dict[str, Any]) -> tuple[str, bool]:
     """``(variant, is_inpainting)`` of a single-file SD checkpoint from its header."""
     keys = header.keys()
     if _UNET_IN not in header:
         raise ModelLoadError("This Stable Diffusion file has no UNet (is it a LoRA or a VAE?).")
-    in_channels = int(header[_UNET_IN]["shape"][1])
+    in_channels = _shape(header, _UNET_IN, 4)[1]  # a convolution: out, in, height, width
     if any(key.startswith("conditioner.embedders.1.") for key in keys):
         variant = "sdxl"
     elif any(key.startswith("conditioner.embedders.0.") for key in keys):
         raise ModelLoadError("SDXL refiner checkpoints are not supported; use an SDXL base model.")
     elif any(key.startswith("cond_stage_model.model.") for key in keys) or (
-        _SD2_CONTEXT in header and int(header[_SD2_CONTEXT]["shape"][-1]) == 1024
+        _SD2_CONTEXT in header and _shape(header, _SD2_CONTEXT, 2)[-1] == 1024
     ):
         variant = "sd2"
     else:

@@ -165,7 +165,10 @@ def classify(path: Path, *, load: bool = True) -> CommunityFile | None:
             if kind == "sdstudio":
                 return None
             if kind == "diffusion":
-                variant, inpainting = describe_checkpoint_header(header or {})
+                try:
+                    variant, inpainting = describe_checkpoint_header(header or {})
+                except ModelLoadError as error:  # its messages do not know the file's name
+                    raise ModelLoadError(f"{path.name}: {error}") from None
                 return CommunityFile(path, "diffusion", size, None, variant, inpainting)
         if not load:
             return CommunityFile(path, "pending", size)
@@ -175,26 +178,37 @@ def classify(path: Path, *, load: bool = True) -> CommunityFile | None:
 
 
 def candidate_paths(folders: Iterable[Path]) -> list[Path]:
-    """Model files and diffusers folders in each folder and its subfolders, in a stable order."""
-    found: list[Path] = []
-    pending = [Path(folder) for folder in folders if Path(folder).is_dir()]
-    while pending:
-        folder = pending.pop(0)
+    """Model files and diffusers folders in each folder and its subfolders, in a stable
+    order; a symlinked folder is followed once, never round a loop (``folder_walk``)."""
+    from sdstudio.engine.folder_walk import walk_model_folders
+
+    return walk_model_folders(folders, COMMUNITY_SUFFIXES)
+
+
+def inspect_safely(path: Path, *, load: bool = True) -> CommunityFile | None:
+    """:func:`classify`, where any failure becomes this file's problem: one odd file
+    (a header a library trips over, a loader bug) must never hide the others."""
+    try:
+        return classify(path, load=load)
+    except Exception as error:  # noqa: BLE001 - reported to the person, with the file's name
+        log.exception("inspecting the model file %s failed", path)
         try:
-            entries = sorted(folder.iterdir(), key=lambda p: p.name.lower())
+            size = path.stat().st_size
         except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                if (entry / "model_index.json").is_file():
-                    found.append(entry)  # a diffusers pipeline: its parts are not models
-                else:
-                    pending.append(entry)
-            elif entry.suffix.lower() in COMMUNITY_SUFFIXES:
-                found.append(entry)
-    return found
+            size = 0
+        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        return CommunityFile(
+            path, "unusable", size,
+            error=f"{path.name} could not be read as a model file ({type(error).__name__}"
+            f"{': ' + reason if reason else ''}). It is left out; the other models are offered.",
+        )  # fmt: skip
+
+
+def _cached_record(path: Path, record: dict[str, Any]) -> CommunityFile | None:
+    try:
+        return _record_from_json(path, record)
+    except (KeyError, TypeError, ValueError):
+        return None  # an entry from an older or damaged cache: check the file again
 
 
 def scan(folders: Iterable[Path], *, load_new: bool = True) -> list[CommunityFile]:
@@ -214,11 +228,13 @@ def scan(folders: Iterable[Path], *, load_new: bool = True) -> list[CommunityFil
     results: list[CommunityFile] = []
     new_records: dict[str, dict[str, Any]] = {}
     for (path, key, stamp), record in zip(candidates, cached, strict=True):
-        if record is not None:
-            if record.get("kind") != "sdstudio":
-                results.append(_record_from_json(path, record))
+        if isinstance(record, dict) and record.get("kind") == "sdstudio":
             continue
-        item = classify(path, load=load_new)
+        known = _cached_record(path, record) if isinstance(record, dict) else None
+        if known is not None:
+            results.append(known)
+            continue
+        item = inspect_safely(path, load=load_new)
         if item is None:
             new_records[key] = {"stamp": stamp, "record": {"kind": "sdstudio"}}
             continue

@@ -106,6 +106,36 @@ def _weights_only_reason(error: Exception) -> Exception:
     return ValueError(causes[-1] if causes else "not a PyTorch weights file")
 
 
+# How much of a file the pickle check below reads: the first pickle of a torch.save file
+# is its magic number (a few bytes); a plain pickle may be larger, then the check trusts it.
+_PICKLE_CHECK_BYTES = 1 << 20
+
+
+def _starts_with_a_pickle(path: Path) -> bool:
+    """Whether the file starts with a well-formed pickle (parsed, never run).
+
+    torch's restricted loader says "Unsupported operand" both for a real pickle that uses
+    more than tensors and containers and for random bytes; only the first is "refused".
+    """
+    import io
+    import pickletools
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_PICKLE_CHECK_BYTES)
+    except OSError:
+        return False
+    stream = io.BytesIO(data)
+    try:
+        for opcode, _argument, _position in pickletools.genops(stream):
+            if opcode.name == "STOP":
+                return True
+    except Exception:  # noqa: BLE001 - whatever pickletools trips over is not a pickle
+        pass
+    # Running out of the bytes read is inconclusive only for a pickle longer than them.
+    return len(data) == _PICKLE_CHECK_BYTES and stream.tell() >= len(data)
+
+
 def _load_pickle_weights(path: Path) -> Any:
     import torch
 
@@ -124,6 +154,8 @@ def _load_pickle_weights(path: Path) -> Any:
             raise _refuse_code(path, error) from None
         if "Unsupported" not in str(error):
             raise _damaged(path, _weights_only_reason(error)) from None
+        if not _starts_with_a_pickle(path):
+            raise _damaged(path, ValueError("not a PyTorch weights file")) from None
         raise ModelLoadError(
             f"{path.name} was refused: its data uses pickle features beyond plain tensors "
             "and containers, which SD Studio does not accept from model files. Use a "
@@ -134,6 +166,8 @@ def _load_pickle_weights(path: Path) -> Any:
             return _load_torchscript_weights(path)
         raise _damaged(path, error) from None
     except (EOFError, KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise _damaged(path, error) from None
+    except Exception as error:  # noqa: BLE001 - the unpickler trips over garbage in odd ways
         raise _damaged(path, error) from None
 
 

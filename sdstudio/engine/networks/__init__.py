@@ -8,6 +8,7 @@ from __future__ import annotations
 from torch import nn
 
 from sdstudio.engine.networks.compact_sr import CompactSRNet
+from sdstudio.engine.networks.damage_unet import DamageUNet
 from sdstudio.engine.networks.inpaint_ffc import FFCInpaintGenerator
 from sdstudio.engine.networks.inpaint_refiner import ClassicalFillRefiner
 from sdstudio.engine.networks.patch_discriminator import PatchDiscriminator
@@ -19,6 +20,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
     "inpaint_refiner": ClassicalFillRefiner,
     "compact_sr": CompactSRNet,
     "style_resnet": StyleTransferNet,
+    "damage_unet": DamageUNet,
     "patch_discriminator": PatchDiscriminator,
 }
 
@@ -26,6 +28,7 @@ __all__ = [
     "ARCHITECTURES",
     "ClassicalFillRefiner",
     "CompactSRNet",
+    "DamageUNet",
     "FFCInpaintGenerator",
     "PatchDiscriminator",
     "StyleTransferNet",

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 import torch
 
+# Re-exported: the style unit is defined torch-free in scale.py (the UI needs it too).
+from sdstudio.engine.style.scale import REFERENCE_SHORT_SIDE, style_unit
+
+__all__ = ["REFERENCE_SHORT_SIDE", "TileContext", "style_unit"]
+
 
 @dataclass(frozen=True)
 class TileContext:
@@ -16,16 +21,9 @@ class TileContext:
     device: torch.device
 
     def px(self, size: float) -> int:
-        """A length given for a ~900-pixel photo, scaled to this one (at least 1 pixel)."""
+        """A length in style pixels as whole photo pixels (at least 1)."""
         return max(1, round(size * self.unit))
 
-
-# Brush sizes are tuned for a photo whose short side is about this many pixels (unit 1).
-# A style network that learnt a preset learnt it at unit 1, so the engine resizes photos
-# to unit 1 for it (style/trained.py).
-REFERENCE_SHORT_SIDE = 900
-
-
-def style_unit(image_size: tuple[int, int]) -> float:
-    """Pixels per style pixel for a photo of ``image_size``: 1 at the reference size."""
-    return min(6.0, max(0.4, min(image_size) / REFERENCE_SHORT_SIDE))
+    def length(self, size: float) -> float:
+        """A length in style pixels as (fractional) photo pixels, e.g. a blur's sigma."""
+        return size * self.unit

@@ -1,109 +1,128 @@
-"""Drawing presets: pencil sketch (grey), colour pencil and charcoal."""
+"""Drawing presets: pencil sketch (grey), colour pencil and charcoal.
+
+Sizes are in style pixels and every mark comes from noise fixed to whole-image
+coordinates in those units (``strokes.py``), so a drawing looks the same at any size.
+"""
 
 from __future__ import annotations
-
-import math
 
 import torch
 
 from sdstudio.engine.style import filters as f
+from sdstudio.engine.style import strokes as s
 from sdstudio.engine.style.context import TileContext
 
 PAPER = (0.97, 0.96, 0.93)
+CHARCOAL_PAPER = (0.94, 0.92, 0.88)
+CHARCOAL_STICK = (0.07, 0.07, 0.08)
 
 
 def _shape(x: torch.Tensor) -> tuple[int, int]:
     return x.shape[2], x.shape[3]
 
 
-def _paper(ctx: TileContext, shape: tuple[int, int], grain: float) -> torch.Tensor:
-    colour = torch.tensor(PAPER, device=ctx.device).view(1, 3, 1, 1)
-    texture = f.fractal_noise(ctx.origin, shape, 1.6 * ctx.unit, ctx.seed + 11, ctx.device, 2)
-    return colour * (1 - grain * texture)
-
-
 def _dodge_lines(gray: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     """Classic pencil look: colour-dodge the image with its blurred negative."""
-    blurred_negative = f.gaussian_blur(1 - gray, 5.0 * ctx.unit)
+    blurred_negative = f.gaussian_blur(1 - gray, ctx.length(5.0))
     sketch = (gray / (1 - blurred_negative + 1e-3)).clamp(0, 1)
     return sketch**2.2  # graphite is darker than the raw dodge result
 
 
-def _hatching(gray: torch.Tensor, ctx: TileContext, length: float, seed_offset: int):
-    """Two layers of diagonal strokes whose density follows the local darkness."""
-    shape = _shape(gray)
-    noise = f.white_noise(ctx.origin, shape, ctx.seed + seed_offset, ctx.device)
-    stroke_length = ctx.px(length)
-    strokes = f.streak_noise(noise, stroke_length)
-    norm = math.sqrt(f.streak_span(stroke_length)) / 0.29
-    tone = 1 - f.gaussian_blur(gray, 2.0 * ctx.unit)
-    first = f.smoothstep(0.3, 1.0, 0.6 * (strokes[1] - 0.5) * norm + 2.5 * tone - 1.2)
-    second = f.smoothstep(0.3, 1.0, 0.6 * (strokes[3] - 0.5) * norm + 2.5 * tone - 1.8)
-    return (first + second).clamp(0, 1)
+def _dodge_reach(ctx: TileContext) -> int:
+    return f.gaussian_radius(ctx.length(5.0))
 
 
-def _reach(ctx: TileContext, length: float) -> int:
-    return (
-        max(f.gaussian_radius(5.0 * ctx.unit), f.streak_reach(ctx.px(length)))
-        + f.gaussian_radius(2.0 * ctx.unit)
-        + 2
-    )
+def _cross_hatching(
+    tone: torch.Tensor, ctx: TileContext, length: float, seed: int, levels: tuple[float, float]
+) -> torch.Tensor:
+    """Two layers of diagonal strokes: the first where ``tone`` passes ``levels[0]``,
+    the second, crossing it, where it passes ``levels[1]`` (0 = none, 1 = solid)."""
+    shape = _shape(tone)
+    first = s.hatching(ctx, shape, length, 2.0, seed, direction=1)
+    second = s.hatching(ctx, shape, length, 2.0, seed + 1, direction=3)
+    layer1 = f.smoothstep(-0.5, 0.5, 0.45 * first + 3.0 * (tone - levels[0]))
+    layer2 = f.smoothstep(-0.5, 0.5, 0.45 * second + 3.0 * (tone - levels[1]))
+    return 1 - (1 - layer1) * (1 - layer2)
+
+
+def _hatching_reach(ctx: TileContext, length: float) -> int:
+    return s.stroke_texture_reach(ctx, length)
+
+
+# -- pencil sketch ----------------------------------------------------------------------------
 
 
 def pencil_sketch(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     gray = f.luminance(rgb)
     lines = _dodge_lines(gray, ctx)
-    hatching = _hatching(gray, ctx, 24, 21)
-    graphite = lines * (1 - 0.35 * hatching)
-    paper = _paper(ctx, _shape(rgb), 0.08)
+    darkness = 1 - f.gaussian_blur(gray, ctx.length(2.0))
+    hatching = _cross_hatching(darkness, ctx, 24, 21, (0.45, 0.7))
+    graphite = lines * (1 - 0.4 * hatching)
+    paper = s.paper(ctx, _shape(rgb), PAPER, 0.08)
     return (paper * graphite).clamp(0, 1)
 
 
 def pencil_sketch_reach(ctx: TileContext) -> int:
-    return _reach(ctx, 24)
+    hatching = f.gaussian_radius(ctx.length(2.0)) + _hatching_reach(ctx, 24)
+    return max(_dodge_reach(ctx), hatching) + 2
+
+
+# -- colour pencil ----------------------------------------------------------------------------
 
 
 def pencil_colour(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
+    """Graphite outlines and the photo's colours laid in hatched strokes on white paper:
+    light areas are mostly paper, dark and saturated ones densely hatched."""
+    shape = _shape(rgb)
     gray = f.luminance(rgb)
-    lines = _dodge_lines(gray, ctx) ** 0.7
-    colour = f.saturate(f.gaussian_blur(rgb, 1.0 * ctx.unit), 1.4)
-    hatching = _hatching(gray, ctx, 14, 23)
-    # Coloured pencil leaves paper between its strokes; strokes are denser in dark areas.
-    coverage = 0.45 + 0.5 * hatching
+    lines = _dodge_lines(gray, ctx)
+    colour = f.saturate(f.gaussian_blur(rgb, ctx.length(2.0)), 1.7)
+    smooth = f.gaussian_blur(rgb, ctx.length(2.0))
+    darkness = 1 - f.luminance(smooth)
+    chroma = smooth.amax(1, keepdim=True) - smooth.amin(1, keepdim=True)
+    pigment = (0.75 * darkness + 0.5 * chroma).clamp(0, 1)
+    coverage = _cross_hatching(pigment, ctx, 20, 23, (0.38, 0.66))
+    # The pencil only catches on the paper's ridges.
+    grain = s.noise(ctx, shape, 2.0, 27)
+    coverage = coverage * (0.6 + 0.4 * grain) * 0.9
     tinted = f.mix(torch.ones_like(colour), colour, coverage)
-    paper = _paper(ctx, _shape(rgb), 0.1)
+    paper = s.paper(ctx, shape, PAPER, 0.06)
     return (paper * tinted * lines).clamp(0, 1)
 
 
 def pencil_colour_reach(ctx: TileContext) -> int:
-    return _reach(ctx, 14) + f.gaussian_radius(ctx.unit)
+    hatching = f.gaussian_radius(ctx.length(2.0)) + _hatching_reach(ctx, 20)
+    return max(_dodge_reach(ctx), hatching) + 2
+
+
+# -- charcoal ---------------------------------------------------------------------------------
 
 
 def charcoal(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
+    """Smudged tones in every grey, laid in strokes along the forms, breaking up on the
+    paper's grain in the light areas, with dark accents on the main edges."""
     shape = _shape(rgb)
-    gray = f.luminance(f.gaussian_blur(rgb, 1.0 * ctx.unit))
-    tone = f.smoothstep(0.12, 0.8, gray)
-    smudged = f.gaussian_blur(tone, 3.0 * ctx.unit)
-    darkness = 1 - smudged
-    noise = f.white_noise(ctx.origin, shape, ctx.seed + 31, ctx.device)
-    stroke_length = ctx.px(22)
-    strokes = f.streak_noise(noise, stroke_length)
-    weights = f.orientation_weights(smudged, smooth=ctx.px(3.0))
-    stroke = sum(s * w for s, w in zip(strokes, weights, strict=True))
-    stroke = (stroke - 0.5) * (math.sqrt(f.streak_span(stroke_length)) / 0.29)
-    grain = f.fractal_noise(ctx.origin, shape, 2.2 * ctx.unit, ctx.seed + 33, ctx.device, 2)
-    # Charcoal only catches on the paper's ridges, so light strokes break up on its grain.
-    coverage = f.smoothstep(-0.3, 0.3, darkness * 1.2 - grain * 0.8 + 0.22 * stroke - 0.1)
-    coverage = coverage * (0.7 + 0.3 * darkness) * (0.8 + 0.2 * (1 - grain))
-    lines = f.xdog_lines(gray, 1.6 * ctx.unit, tau=0.98, threshold=-0.003, sharpness=200)
-    coverage = (coverage + 0.8 * lines * (0.5 + 0.5 * grain)).clamp(0, 0.97)
-    paper = _paper(ctx, shape, 0.06)
-    stick = torch.tensor([0.08, 0.08, 0.09], device=ctx.device).view(1, 3, 1, 1)
-    return f.mix(paper, stick, coverage).clamp(0, 1)
+    gray = f.luminance(f.gaussian_blur(rgb, ctx.length(1.0)))
+    tone = f.smoothstep(0.04, 0.96, gray)
+    smudged = f.gaussian_blur(tone, ctx.length(2.5))
+    darkness = f.smoothstep(0.0, 0.9, 1 - smudged) ** 0.9  # rich blacks, every grey
+    weights = s.contour_weights(smudged, ctx, smooth=3.0)
+    strokes = s.stroke_texture(weights, ctx, length=28, width=4, seed=31)
+    grain = s.noise(ctx, shape, 2.5, 33)
+    coverage = darkness * (0.82 + 0.16 * strokes.clamp(-2.5, 2.5))
+    # Charcoal catches on the ridges: light strokes break up, dark areas fill in.
+    coverage = coverage * (1 - 0.55 * grain * (1 - darkness))
+    # Accents on the forms' edges, not on fur or grass: found on the smudged tones.
+    lines = f.xdog_lines(smudged, ctx.length(2.0), tau=0.98, threshold=-0.006, sharpness=250)
+    coverage = torch.maximum(coverage, 0.8 * lines.clamp(0, 1) * (0.7 + 0.3 * (1 - grain)))
+    paper = s.paper(ctx, shape, CHARCOAL_PAPER, 0.07)
+    stick = torch.tensor(CHARCOAL_STICK, device=ctx.device).view(1, 3, 1, 1)
+    return f.mix(paper, stick, coverage.clamp(0, 0.96)).clamp(0, 1)
 
 
 def charcoal_reach(ctx: TileContext) -> int:
-    blur = f.gaussian_radius(ctx.unit)
-    smudge = f.gaussian_radius(3.0 * ctx.unit) + f.gaussian_radius(ctx.px(3.0)) + 2
-    lines = f.gaussian_radius(1.6 * ctx.unit * 1.6)
-    return blur + max(smudge, f.streak_reach(ctx.px(22)), lines) + 2
+    blur = f.gaussian_radius(ctx.length(1.0))
+    smudge = f.gaussian_radius(ctx.length(2.5)) + s.contour_weights_reach(ctx, 3.0)
+    strokes = smudge + s.stroke_texture_reach(ctx, 28)
+    lines = f.gaussian_radius(ctx.length(2.5)) + f.gaussian_radius(ctx.length(2.0 * 1.6))
+    return blur + max(strokes, lines) + 2

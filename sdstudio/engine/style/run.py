@@ -6,6 +6,7 @@ import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 
+import cv2
 import numpy as np
 import torch
 
@@ -15,6 +16,7 @@ from sdstudio.engine.style.blend import blend_into, effect_weight
 from sdstudio.engine.style.context import TileContext, style_unit
 from sdstudio.engine.style.effects import EFFECTS
 from sdstudio.engine.style.presets_info import check_diffusion_preset, check_preset
+from sdstudio.engine.style.scale import render_size
 from sdstudio.engine.style.tiles import StyleTile, plan_style_tiles
 from sdstudio.engine.style.trained import find_style_network, network_finish, run_style_network
 from sdstudio.engine.tiled_inference import image_to_tensor
@@ -104,14 +106,38 @@ def _styled(
     notes: list[str],
 ) -> Generator[Progress, None, np.ndarray]:
     height, width = rgb.shape[:2]
-    output = rgb.copy()
     source, effect = rgb, EFFECTS[job.preset]
     if network is not None:
         source = yield from run_style_network(network, rgb, device, notes)
         effect = network_finish(network, notes)
         if effect is None:
+            output = rgb.copy()
             blend_into(output, rgb, source, weight, (0, 0, height, width))
             return output
+    enlarged = render_size((height, width))
+    if enlarged != (height, width):
+        # Too small for the preset's finest texture (scale.py): render it enlarged and
+        # shrink the result, so it is a downscale of the look a larger photo gets.
+        big = cv2.resize(source, (enlarged[1], enlarged[0]), interpolation=cv2.INTER_CUBIC)
+        styled_big = yield from _render_tiles(job, big, big, 1.0, effect, device)
+        styled = cv2.resize(styled_big, (width, height), interpolation=cv2.INTER_AREA)
+        output = rgb.copy()
+        blend_into(output, rgb, styled, weight, (0, 0, height, width))
+        return output
+    return (yield from _render_tiles(job, source, rgb, weight, effect, device))
+
+
+def _render_tiles(
+    job: StyleJob,
+    source: np.ndarray,
+    rgb: np.ndarray,
+    weight: np.ndarray | float,
+    effect,
+    device: torch.device,
+) -> Generator[Progress, None, np.ndarray]:
+    """``effect`` over ``source`` tile by tile, blended over ``rgb`` by ``weight``."""
+    height, width = rgb.shape[:2]
+    output = rgb.copy()
     probe = TileContext((0, 0), (height, width), style_unit((height, width)), job.seed, device)
     reach = effect.reach(probe)
     tile_size = TILE_SIZE["cpu" if device.type == "cpu" else "default"]

@@ -19,6 +19,7 @@ from sdstudio.jobs import Progress
 # a working-size photo (900 x 1600 at most for 16:9) is one tile.
 NETWORK_TILE_SIZE = 1600
 NETWORK_OVERLAP = 96
+NETWORK_MIN_UNIT = 0.4
 
 
 def find_style_network(preset_id: str) -> MethodInfo | None:
@@ -77,9 +78,13 @@ def network_finish(method: MethodInfo, notes: list[str]) -> Effect | None:
 
 
 def working_size(size: tuple[int, int]) -> tuple[int, int]:
-    """``(height, width)`` at which the photo's style unit is one pixel (within 5 %)."""
+    """``(height, width)`` at which the photo's style unit is one pixel (within 5 %).
+
+    Small pictures are enlarged at most 2.5 times: a network has no finest texture that
+    needs more, and a thumbnail must stay cheap.
+    """
     height, width = size
-    factor = 1.0 / style_unit(size)
+    factor = 1.0 / max(NETWORK_MIN_UNIT, style_unit(size))
     if abs(factor - 1.0) < 0.05:
         return height, width
     return max(1, round(height * factor)), max(1, round(width * factor))

@@ -1,0 +1,244 @@
+"""The checks an SD Studio model file passes before it is offered, and which files "auto" picks.
+
+One function, :func:`check_own_model`, serves the catalog and Models > Add model file, so
+a file the menu accepts is a file the panels offer. Beyond its metadata, a file's weights
+must fit the network its metadata describes (a file whose metadata was edited, or copied
+from another model, otherwise fails every job that picks it). That comparison needs torch
+(the network is built on the ``meta`` device: shapes only, no memory, a few milliseconds),
+so its verdict is kept in ``<user data>/cache/model-checks.json`` keyed by the file's path,
+modification time and size: listing models again reads the verdict, not torch. Files
+written by :func:`sdstudio.engine.model_file.save_model` get their verdict as they are
+saved. Shipped files are checked by the release tests (tests/test_shipped_models.py) and
+trusted here, so a fresh install lists its models without importing torch.
+
+"auto" picks a model only when it is known to be good: a shipped model, or one whose
+training validation (the ``validation`` metadata the trainer writes) scored it better than
+both its starting point and the classical method on the same held-out photos. Any other
+file is listed and can be chosen by name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from sdstudio import paths
+from sdstudio.engine.model_file import (
+    ARCHITECTURE_TASKS,
+    TRAINING_ONLY_ARCHITECTURES,
+    ModelInfo,
+    read_model_info,
+)
+from sdstudio.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+PENDING_NOTE = "is being checked; it will be offered in a moment."
+VERDICT_FILE_NAME = "model-checks.json"
+# Bump when the checks change, so verdicts reached by older checks are made again.
+VERDICT_VERSION = 1
+# The score each task's validation is judged by (see sdstudio.training.validation).
+PRIMARY_SCORES = {"repair": "psnr_hole", "enhance": "psnr"}
+# What a trained model must beat: where it started, and what "auto" gives without it.
+REFERENCE_SCORES = ("base", "classical")
+
+
+class TrainingOnlyModel(ModelLoadError):
+    """A network the trainer saves beside its generator (a discriminator): never offered."""
+
+
+class CheckPending(ModelLoadError):
+    """The file's weights have not been compared yet, and may not be on this thread."""
+
+
+# Set by the GUI (sdstudio.app.model_menu): on its main thread nothing imports torch or
+# loads model files; a background check does, and the panels refresh when it is done.
+_defer_on_main_thread = False
+
+
+def defer_loading_on_main_thread(enabled: bool = True) -> None:
+    global _defer_on_main_thread
+    _defer_on_main_thread = enabled
+
+
+def deferred_on_this_thread() -> bool:
+    """True on the GUI thread while the GUI runs: model files must not be loaded here."""
+    return _defer_on_main_thread and threading.current_thread() is threading.main_thread()
+
+
+def _torch_ready() -> bool:
+    # While another thread is still importing torch, "import torch" here would wait for it.
+    module = sys.modules.get("torch")
+    spec = getattr(module, "__spec__", None)
+    return module is not None and not getattr(spec, "_initializing", False)
+
+
+def is_shipped(path: Path) -> bool:
+    """True for files in the bundled ``models/`` folder (also when reached through a link)."""
+    try:
+        Path(path).resolve().relative_to(paths.bundled_models_dir().resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+class _VerdictCache:
+    """``{resolved path: {"stamp": {mtime_ns, size}, "problem": message or None}}``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _file() -> Path:
+        folder = paths.user_data_dir() / "cache"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / VERDICT_FILE_NAME
+
+    @staticmethod
+    def _key(path: Path) -> tuple[str, dict[str, int]]:
+        stat = path.stat()
+        return str(path.resolve()), {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size}
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self._file().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != VERDICT_VERSION:
+            return {}
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def lookup(self, path: Path) -> tuple[bool, str | None]:
+        """``(known, problem)``: ``known`` is False when the file was never checked as it is."""
+        try:
+            key, stamp = self._key(path)
+        except OSError:
+            return False, None
+        with self._lock:
+            entry = self._read().get(key)
+        if not isinstance(entry, dict) or entry.get("stamp") != stamp:
+            return False, None
+        problem = entry.get("problem")
+        return True, problem if isinstance(problem, str) else None
+
+    def store(self, path: Path, problem: str | None) -> None:
+        try:
+            key, stamp = self._key(path)
+        except OSError:
+            return  # gone meanwhile: nothing to remember
+        with self._lock:
+            entries = self._read()
+            # Forget files that are gone, so the cache does not grow with every old export.
+            entries = {k: v for k, v in entries.items() if os.path.exists(k)}
+            entries[key] = {"stamp": stamp, "problem": problem}
+            try:
+                target = self._file()
+                handle, temp_name = tempfile.mkstemp(prefix=".checks.", dir=target.parent)
+            except OSError:  # a read-only data folder: the file is simply checked again
+                log.warning("could not write the model check cache", exc_info=True)
+                return
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump({"version": VERDICT_VERSION, "entries": entries}, stream)
+                os.replace(temp_name, target)
+            except OSError:
+                Path(temp_name).unlink(missing_ok=True)
+                log.warning("could not write the model check cache %s", target)
+
+
+verdicts = _VerdictCache()
+
+
+def compare_weights_now(info: ModelInfo) -> str | None:
+    """Build the described network on the meta device and compare it with the file's
+    tensors; the problem for the person, or None. Imports torch. The verdict is kept."""
+    from sdstudio.engine.model_file import check_weights_match
+
+    try:
+        check_weights_match(info)
+        problem = None
+    except ModelLoadError as error:
+        problem = str(error)
+    except Exception as error:  # noqa: BLE001 - whatever hostile metadata trips stays with it
+        problem = f"{info.path.name} cannot be built from its metadata: {error}"
+    verdicts.store(info.path, problem)
+    return problem
+
+
+def weights_problem(info: ModelInfo) -> str | None:
+    """Why the file's weights do not fit its metadata, or None; torch only for new files.
+
+    Raises :class:`CheckPending` for a new file on the GUI thread before torch is loaded.
+    """
+    known, problem = verdicts.lookup(info.path)
+    if known:
+        return problem
+    if deferred_on_this_thread() and not _torch_ready():
+        raise CheckPending(f"{info.path.name} {PENDING_NOTE}")
+    return compare_weights_now(info)
+
+
+def check_own_model(path: Path, *, shipped: bool | None = None) -> ModelInfo:
+    """Everything that must hold before an SD Studio model file is offered.
+
+    Raises :class:`ModelLoadError` with the reason (:class:`TrainingOnlyModel` for a
+    discriminator, :class:`CheckPending` when the weights cannot be compared on this
+    thread yet). ``shipped`` defaults to whether the file is in the bundled folder.
+    """
+    path = Path(path)
+    info = read_model_info(path)
+    if info.architecture in TRAINING_ONLY_ARCHITECTURES:
+        raise TrainingOnlyModel(
+            f"{path.name} is a {info.architecture} network, which only training uses; it "
+            "cannot edit photos."
+        )
+    if info.architecture not in ARCHITECTURE_TASKS:
+        raise ModelLoadError(
+            f"{path.name} needs the network {info.architecture!r}, which this version of "
+            "SD Studio does not have."
+        )
+    if ARCHITECTURE_TASKS[info.architecture] != info.task:
+        raise ModelLoadError(f"{path.name}: a {info.architecture} network cannot do {info.task}.")
+    if not (is_shipped(path) if shipped is None else shipped):
+        problem = weights_problem(info)
+        if problem:
+            raise ModelLoadError(problem)
+    return info
+
+
+def remember_checked_copy(path: Path) -> None:
+    """``path`` is a byte-for-byte copy of a file that passed :func:`check_own_model`."""
+    verdicts.store(Path(path), None)
+
+
+def _score(validation: dict[str, Any], who: str, key: str) -> float | None:
+    scores = validation.get(who)
+    value = scores.get(key) if isinstance(scores, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def validated_better(task: str, validation: Any) -> bool:
+    """True when the training validation scored the model above every reference it has
+    (its base and the classical method); False when it lacks scores to show that."""
+    key = PRIMARY_SCORES.get(task)
+    if key is None or not isinstance(validation, dict):
+        return False
+    model = _score(validation, "model", key)
+    references = [_score(validation, who, key) for who in REFERENCE_SCORES]
+    known = [value for value in references if value is not None]
+    return model is not None and bool(known) and all(model > value for value in known)
+
+
+def chosen_automatically(info: ModelInfo, *, shipped: bool) -> bool:
+    """Whether "auto" may pick this file (variants aside, which best_method handles)."""
+    return shipped or validated_better(info.task, info.provenance.get("validation"))
