@@ -113,9 +113,13 @@ def main() -> None:
     if big.shape[0] < THREE_MEGAPIXELS[0]:  # a tall photo: pad to the full 3 MP
         big = np.pad(big, ((0, THREE_MEGAPIXELS[0] - big.shape[0]), (0, 0), (0, 0)), "edge")
     rows = []
-    for name, find in (("detector (sdstudio-damage)", learnt), (f"classical k{kernel} t{threshold}", classical)):
+    methods = (
+        ("detector (sdstudio-damage)", learnt),
+        (f"classical k{kernel} t{threshold}", classical),
+    )
+    for name, find in methods:
         damaged_counts, clean_counts = MaskCounts(), MaskCounts()
-        for (damaged, truth), clean in zip(samples, clean_photos):
+        for (damaged, truth), clean in zip(samples, clean_photos, strict=True):
             damaged_counts.add(find(damaged), truth)
             clean_counts.add(find(clean), np.zeros(clean.shape[:2], np.uint8))
         rows.append((name, damaged_counts, clean_counts, seconds_for(find, big)))
@@ -127,10 +131,14 @@ def main() -> None:
         print(f"| {name} | {counts.f1:.3f} | {counts.precision:.3f} | {counts.recall:.3f} | "
               f"{100 * clean.marked_fraction:.3f} | {seconds:.2f} |")  # fmt: skip
     margin = rows[0][1].f1 - rows[1][1].f1
-    print(f"\ndetector - classical F1: {margin:+.3f}; targets: F1 >= 0.75, margin >= 0.25, "
-          "FP <= 0.2 %, <= 1.5 s")
-    print(f"(OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}, "
-          f"{os.cpu_count()} CPU cores, load {os.getloadavg()[0]:.1f})")
+    print(
+        f"\ndetector - classical F1: {margin:+.3f}; targets: F1 >= 0.75, margin >= 0.25, "
+        "FP <= 0.2 %, <= 1.5 s"
+    )
+    print(
+        f"(OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}, "
+        f"{os.cpu_count()} CPU cores, load {os.getloadavg()[0]:.1f})"
+    )
 
 
 if __name__ == "__main__":

@@ -17,11 +17,12 @@ far, so the model file is always a usable one.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import multiprocessing
 import os
 import platform
+import shutil
+import signal
 import sys
 import time
 from collections import deque
@@ -225,19 +226,24 @@ def train(args: argparse.Namespace) -> dict:
     budget_seconds = args.minutes * 60 if args.minutes is not None else math.inf
     budget_steps = args.steps if args.steps is not None else math.inf
 
-    def checkpoint_and_maybe_export() -> None:
-        f1 = holdout_f1(ema, samples, hyper) if samples else 0.0
-        exported = f1 >= state["best_f1"]
-        if exported:
-            state["best_f1"] = f1
-            state["exports"] += 1
-            export_model(args, ema, hyper, state["step"], f1, len(files))
+    def checkpoint() -> None:
         save_checkpoint(last, {
             "network": network.state_dict(), "ema": ema.state_dict(),
             "optimizer": optimizer.state_dict(), "state": dict(state), "hyperparameters": hyper,
         })  # fmt: skip
-        print(f"step {state['step']} holdout F1 {f1:.4f} (best {state['best_f1']:.4f})"
-              f"{' exported ' + args.export if exported else ''}", flush=True)  # fmt: skip
+
+    def checkpoint_and_export() -> None:
+        """Export the EMA (the latest is always a usable model file) and keep a copy of
+        the best-scoring one beside the checkpoint."""
+        f1 = holdout_f1(ema, samples, hyper) if samples else 0.0
+        export_model(args, ema, hyper, state["step"], f1, len(files))
+        state["exports"] += 1
+        if f1 >= state["best_f1"]:
+            state["best_f1"] = f1
+            shutil.copyfile(args.export, checkpoints / "best.safetensors")
+        checkpoint()
+        print(f"step {state['step']} holdout F1 {f1:.4f} (best {state['best_f1']:.4f}) "
+              f"exported {args.export}", flush=True)  # fmt: skip
 
     def out_of_budget() -> bool:
         return state["step"] >= budget_steps or state["elapsed"] >= budget_seconds
@@ -265,7 +271,7 @@ def train(args: argparse.Namespace) -> dict:
             optimizer.step()
             with torch.no_grad():
                 decay = min(args.ema, (1 + state["step"]) / (10 + state["step"]))
-                for kept, live in zip(ema.parameters(), network.parameters()):
+                for kept, live in zip(ema.parameters(), network.parameters(), strict=True):
                     kept.lerp_(live, 1 - decay)
             state["step"] += 1
             state["elapsed"] += time.monotonic() - started
@@ -278,14 +284,26 @@ def train(args: argparse.Namespace) -> dict:
                       f"trained {state['elapsed'] / 60:.1f} min", flush=True)  # fmt: skip
                 losses, crops_since_log, last_log = [], 0, now
             if now - last_export >= args.export_minutes * 60:
-                checkpoint_and_maybe_export()
+                checkpoint_and_export()
                 last_export = time.monotonic()
-        checkpoint_and_maybe_export()
+        checkpoint_and_export()
+    except KeyboardInterrupt:
+        checkpoint()  # stopped (Ctrl+C or kill): keep every step done so far
+        print(f"stopped at step {state['step']}; checkpoint saved", flush=True)
+        raise
     finally:
         source.close()
     print(f"done: {state['step']} steps, {state['elapsed'] / 60:.1f} min", flush=True)
     return state
 
 
+def _interrupt_on_terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
-    train(parse_args())
+    signal.signal(signal.SIGTERM, _interrupt_on_terminate)
+    try:
+        train(parse_args())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -12,7 +12,7 @@ stopped when the command is run again. Runs live in ``--work`` (default
 ``.scratch/default-models``); the finished model is re-saved into ``models/`` with its
 display name, description and provenance.
 
-The only thing added to the trainer is the degradation profile of the enhance pairs: the
+The enhance recipes name a degradation profile (``TrainingConfig.degradation``): the
 trainer's default (Real-ESRGAN's second-order model) is tuned for badly damaged web
 images, while the shipped fidelity-first models target ordinary photos: mild blur, noise
 and JPEG (x2) and clean-ish downscales (x4).
@@ -30,91 +30,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
-from PIL import Image
-
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "photos" / "train"
 DEFAULT_WORK = REPO / ".scratch" / "default-models"
 
 
-# ----- degradation profiles (what the low-resolution training inputs look like) -----
-@dataclass(frozen=True)
-class DegradationProfile:
-    clean_probability: float  # share of plain antialiased bicubic downscales
-    blur_probability: float
-    blur_sigma: tuple[float, float]  # at the high resolution, in pixels
-    noise_probability: float
-    noise_sigma: tuple[float, float]  # 0..255 units, at the low resolution
-    jpeg_probability: float
-    jpeg_quality: tuple[int, int]
-
-
-PROFILES = {
-    # Ordinary photos: mild camera blur, sensor noise and one JPEG save.
-    "mild": DegradationProfile(0.15, 0.7, (0.3, 1.6), 0.6, (1.0, 10.0), 0.7, (55, 95)),
-    # Mostly clean downscales; a little blur, noise and JPEG so real photos do not break it.
-    "clean_mild": DegradationProfile(0.5, 0.4, (0.3, 1.0), 0.3, (1.0, 4.0), 0.4, (75, 95)),
-}
-
-
-def downscale(image: np.ndarray, scale: int, method: int) -> np.ndarray:
-    """``float32 (H, W, 3)`` -> ``(H / scale, W / scale)``: PIL bicubic (antialiased, as
-    MATLAB's imresize), area averaging or bilinear."""
-    height, width = image.shape[:2]
-    size = (width // scale, height // scale)
-    if method == 0:
-        pixels = Image.fromarray(np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8))
-        return np.asarray(pixels.resize(size, Image.Resampling.BICUBIC), np.float32) / 255.0
-    interpolation = cv2.INTER_AREA if method == 1 else cv2.INTER_LINEAR
-    return cv2.resize(image, size, interpolation=interpolation)
-
-
-def degrade(
-    rng: np.random.Generator, clean: np.ndarray, scale: int, profile: DegradationProfile
-) -> np.ndarray:
-    """A low-resolution input for ``clean`` (``float32 (H, W, 3)`` in 0..1)."""
-    if rng.random() < profile.clean_probability:
-        return downscale(clean, scale, 0)
-    image = clean
-    if rng.random() < profile.blur_probability:
-        image = cv2.GaussianBlur(image, (0, 0), rng.uniform(*profile.blur_sigma))
-    image = downscale(image, scale, int(rng.integers(3)))
-    if rng.random() < profile.noise_probability:
-        sigma = rng.uniform(*profile.noise_sigma) / 255.0
-        channels = 1 if rng.random() < 0.3 else 3
-        noise = rng.normal(0.0, sigma, size=image.shape[:2] + (channels,))
-        image = image + noise.astype(np.float32)
-    image = np.clip(image, 0.0, 1.0)
-    if rng.random() < profile.jpeg_probability:
-        quality = int(rng.integers(profile.jpeg_quality[0], profile.jpeg_quality[1] + 1))
-        pixels = (image * 255.0 + 0.5).astype(np.uint8)[:, :, ::-1]
-        _, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        image = cv2.imdecode(encoded, cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.float32) / 255.0
-    return np.ascontiguousarray(image, dtype=np.float32)
-
-
-class ProfiledEnhancePairs:
-    """The trainer's enhance pairs (same photos, crops, flips, jitter), other degradations."""
-
-    def __init__(self, pairs: Any, profile: DegradationProfile) -> None:
-        self.pairs, self.profile = pairs, profile
-
-    def make_batch(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
-        from sdstudio.training.datasets import augment, random_crop
-
-        p = self.pairs
-        inputs, targets = [], []
-        for _ in range(size):
-            patch = augment(rng, random_crop(rng, p.pool.sample(rng), p.crop), p.jitter)
-            clean = patch.astype(np.float32) / 255.0
-            inputs.append(degrade(rng, clean, p.scale, self.profile).transpose(2, 0, 1))
-            targets.append(clean.transpose(2, 0, 1))
-        return {
-            "input": np.ascontiguousarray(np.stack(inputs)),
-            "target": np.ascontiguousarray(np.stack(targets)),
-        }
+# The degradation profiles (what the low-resolution training inputs look like) live in
+# sdstudio/training/degradation_profiles.py: a recipe names one, the trainer uses it, and
+# the name travels in the model file's "recipe" metadata so a fine-tune continues it.
+from sdstudio.training.degradation_profiles import PROFILES  # noqa: E402
 
 
 # ----- recipes -----
@@ -283,6 +207,9 @@ RECIPES = [
         "Cartoon",
         "Flat colour areas with bold dark outlines: the Cartoon preset, learnt by a "
         "style network that the training wizard can fine-tune on your own examples.",
+        # Learnt from the session-2 filter, it looks like a darker photo beside today's
+        # Cartoon filter: models/README.md, "Not shipped".
+        ship=False,
     ),
     learnt_style(
         "vintage_film",
@@ -320,6 +247,10 @@ def build_config(recipe: Recipe, data_dir: Path, seed: int):
     )
     for key, value in recipe.config.items():
         setattr(config, key, value)
+    config.degradation = recipe.degradation
+    # The recipes here are complete: a detail variant's settings are its own, not a
+    # continuation of its base's recipe (which is what a user's fine-tune gets).
+    config.base_recipe_applied = True
     config.__post_init__()
     return config
 
@@ -339,11 +270,6 @@ def make_run(recipe: Recipe, config, resume: bool):
                     last.weight.zero_()
                     last.bias.zero_()
             return super()._networks(generator)
-
-        def _load_data(self) -> None:
-            super()._load_data()
-            if recipe.degradation is not None:
-                self.pairs = ProfiledEnhancePairs(self.pairs, PROFILES[recipe.degradation])
 
     return DefaultModelRun(config, resume=resume)
 
@@ -408,10 +334,14 @@ def ship(recipe: Recipe, exported: Path, out_dir: Path, command: str) -> Path:
         extra.pop(key, None)
     for key in ("description", "version", "scale", "style"):
         extra.pop(key, None)
+    # A user's fine-tune is a "personal" variant with a verdict; a shipped file is neither
+    # (a detail variant names its own variant below).
+    for key in ("variant", "fine_tune_outcome", "fine_tune_gain_db", "held_out_images"):
+        extra.pop(key, None)
     extra.update(
         {
             "degradation": json.dumps(
-                PROFILES[recipe.degradation].__dict__ if recipe.degradation else None
+                PROFILES[recipe.degradation].as_dict() if recipe.degradation else None
             ),
             "command": command,
             "hardware": f"{platform.machine()} CPU, {os.cpu_count()} cores, torch "

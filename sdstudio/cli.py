@@ -1,9 +1,10 @@
-"""``sdstudio``: open the app, or run Repair / Style / Enhance on files and folders.
+"""``sdstudio``: open the app, or run Repair / Style / Enhance / Extend on files and folders.
 
-``sdstudio [IMAGE ...]`` starts the GUI; ``sdstudio repair|style|enhance INPUT ...`` runs the
-same jobs as the app (``engine.runner.run_job``) and saves the result with the input's
-EXIF, ICC profile and DPI. INPUT may be a folder: masks are then matched by file name in
-the MASK folder and results go to the OUTPUT folder. Errors print one line,
+``sdstudio [IMAGE ...]`` starts the GUI; ``sdstudio repair|style|enhance|extend INPUT ...``
+runs the same jobs as the app (``engine.runner.run_job``, driven by ``cli_jobs``) and saves
+the result with the input's EXIF, ICC profile and DPI. INPUT may be a folder: masks are
+then matched by file name in the MASK folder, or one MASK file serves every photo (a
+watermark on a series), and results go to the OUTPUT folder. Errors print one line,
 ``sdstudio: error: <reason>``, and exit non-zero (1 for bad input, 2 for bad arguments,
 3 for a bug, 130 when interrupted). Importing this module loads neither torch nor Qt.
 """
@@ -13,16 +14,15 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
-import time
 import traceback
-from typing import Any
 
 from sdstudio import APP_NAME, __version__
-from sdstudio.cli_plan import WorkItem, plan_work
+from sdstudio.cli_jobs import print_error as _print_error
+from sdstudio.cli_jobs import run_job_command
 from sdstudio.errors import UserFacingError
 
 PROG = "sdstudio"
-COMMANDS = ("repair", "style", "enhance", "models", "train")
+COMMANDS = ("repair", "style", "enhance", "extend", "models", "train")
 EXIT_USER_ERROR, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
@@ -44,6 +44,28 @@ def unit_interval(text: str) -> float:
     return value
 
 
+def pixels(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def aspect_ratio(text: str) -> float:
+    """``16:9``, ``3:2`` or a plain number (width / height)."""
+    width, _, height = text.partition(":")
+    try:
+        ratio = float(width) / float(height) if height else float(width)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a ratio like 16:9") from None
+    if not 0.01 <= ratio <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not a usable ratio")
+    return ratio
+
+
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
@@ -54,7 +76,8 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 
 MASK_HELP = {
-    "required": "mask image (white = repair), or a folder of masks with the same file names",
+    "required": "mask image (white = repair): for a folder of photos, one mask for all of "
+    "them (same size) or a folder of masks with the same file names",
     "optional": "limit the effect to the white area (a mask file, or a folder of masks)",
 }
 
@@ -120,6 +143,20 @@ def build_parser(include_train: bool = True) -> argparse.ArgumentParser:
     enhance.add_argument("--sharpen", type=unit_interval, default=0.0)
     enhance.add_argument("--contrast", type=unit_interval, default=0.0)
     enhance.add_argument("--model", default="auto", help="upscaler id (see 'models')")
+
+    extend = commands.add_parser(
+        "extend", help="add canvas around a photo, filled to continue it (outpaint)"
+    )
+    _add_job_io(extend, mask=None)
+    for side in ("left", "right", "top", "bottom"):
+        extend.add_argument(f"--{side}", type=pixels, default=0, metavar="PX",
+                            help=f"pixels of new canvas on the {side}")  # fmt: skip
+    extend.add_argument(
+        "--aspect", type=aspect_ratio, metavar="W:H",
+        help="instead of the sides: add canvas evenly until the photo is W:H (e.g. 16:9)",
+    )  # fmt: skip
+    extend.add_argument("--method", default="auto", help="repair method or model id to fill with")
+    extend.add_argument("--seed", type=int, default=0)
 
     models = commands.add_parser("models", help="list the methods and models for every task")
     models.add_argument("--debug", action="store_true", help="show tracebacks for errors")
@@ -189,139 +226,6 @@ def main(argv: list[str] | None = None) -> int:
             + ("" if debug else " (run again with --debug for details)")
         )
         return EXIT_BUG
-
-
-def _print_error(message: str) -> None:
-    one_line = " ".join(message.split())
-    sys.stderr.write(f"{PROG}: error: {one_line}\n")
-
-
-class ProgressBar:
-    """``[#####-----] 3/8 name`` on stderr: redrawn in place on a terminal, else a few lines."""
-
-    WIDTH = 24
-
-    def __init__(self) -> None:
-        self.interactive = sys.stderr.isatty()
-        self._last_printed: tuple[int, str] | None = None
-        self._shown = False
-
-    def update(self, fraction: float, label: str) -> None:
-        fraction = min(max(fraction, 0.0), 1.0)
-        filled = round(fraction * self.WIDTH)
-        line = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {label}"
-        if self.interactive:
-            sys.stderr.write("\r" + line[:119].ljust(119))
-            self._shown = True
-        else:
-            key = (int(fraction * 10), label.split(" ")[0])
-            if key != self._last_printed:
-                self._last_printed = key
-                sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.interactive and self._shown:
-            sys.stderr.write("\n")
-            self._shown = False
-
-
-def run_job_command(args: argparse.Namespace) -> int:
-    items = plan_work(args)
-    bar = ProgressBar()
-    failures = 0
-    started = time.perf_counter()
-    for index, item in enumerate(items):
-        prefix = f"{index + 1}/{len(items)} {item.source.name}" if len(items) > 1 else ""
-
-        def report(fraction: float, message: str, index: int = index, prefix: str = prefix):
-            label = f"{prefix} {message}".strip()
-            bar.update((index + fraction) / len(items), label)
-
-        try:
-            notes = process_item(args, item, report)
-        except UserFacingError as error:
-            bar.done()
-            if len(items) == 1:
-                raise
-            failures += 1
-            _print_error(f"{item.source.name}: {error}")
-            continue
-        bar.done()
-        for note in notes:
-            sys.stderr.write(f"{PROG}: note: {item.source.name}: {' '.join(note.split())}\n")
-    seconds = time.perf_counter() - started
-    if len(items) == 1:
-        sys.stderr.write(f"{PROG}: wrote {items[0].output} in {seconds:.1f} s\n")
-    else:
-        done = len(items) - failures
-        sys.stderr.write(f"{PROG}: {done} of {len(items)} images written in {seconds:.1f} s\n")
-    return EXIT_USER_ERROR if failures else 0
-
-
-def process_item(args: argparse.Namespace, item: WorkItem, report) -> list[str]:
-    """Load, run the job, save; returns the notes for the person. Nothing is written on error."""
-    from sdstudio.engine.runner import run_job
-    from sdstudio.imaging.image_io import format_for_path, load_image, save_image
-
-    format_for_path(item.output)  # an unknown extension fails before the work, not after
-    loaded = load_image(item.source)
-    notes = list(loaded.notes)
-    height, width = loaded.pixels.shape[:2]
-    mask = None
-    if item.mask is not None:
-        if not item.mask.exists():
-            raise UserFacingError(f"There is no mask named '{item.source.stem}.*' in the folder.")
-        from sdstudio.imaging.masks import load_mask
-
-        mask, mask_notes = load_mask(item.mask, (width, height))
-        notes += mask_notes
-    job = build_job(args, loaded.pixels, mask)
-    work = run_job(job)
-    while True:
-        try:
-            progress = next(work)
-        except StopIteration as stop:
-            result = stop.value
-            break
-        report(progress.fraction, progress.message or job.title)
-    dpi = loaded.dpi
-    scale = result.image.shape[1] / max(width, 1)
-    if dpi is not None and scale != 1:
-        dpi = (dpi[0] * scale, dpi[1] * scale)  # same print size, more detail
-    save_image(
-        result.image, item.output, quality=args.quality, exif=loaded.exif,
-        icc_profile=loaded.icc_profile, dpi=dpi,
-    )  # fmt: skip
-    return notes + list(result.notes)
-
-
-def build_job(args: argparse.Namespace, image: Any, mask: Any):
-    from sdstudio.jobs import EnhanceJob, RepairJob, StyleJob
-
-    if args.command == "repair":
-        return RepairJob(
-            image=image, mask=mask, method=args.method, seed=args.seed, device=args.device,
-            prompt=args.prompt, options=_given(steps=args.steps, guidance=args.guidance),
-        )  # fmt: skip
-    if args.command == "style":
-        options = {"renderer": "filters"} if args.filters else {}
-        if args.model:
-            options = _given(method=args.model, prompt=args.prompt or None, steps=args.steps,
-                             denoise=args.change)  # fmt: skip
-        return StyleJob(
-            image=image, preset=args.style, strength=args.strength, mask=mask, seed=args.seed,
-            device=args.device, options=options,
-        )  # fmt: skip
-    return EnhanceJob(
-        image=image, scale=args.scale, denoise=args.denoise, sharpen=args.sharpen,
-        contrast=args.contrast, model=args.model, device=args.device,
-    )  # fmt: skip
-
-
-def _given(**values: Any) -> dict[str, Any]:
-    """Job options from the arguments that were given (the engine has the defaults)."""
-    return {name: value for name, value in values.items() if value is not None}
 
 
 def list_models() -> int:

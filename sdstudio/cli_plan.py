@@ -1,8 +1,11 @@
-"""What a ``sdstudio repair|style|enhance`` command will do, checked before any work.
+"""What a ``sdstudio repair|style|enhance|extend`` command will do, checked before any work.
 
 ``plan_work`` pairs every input with its output (and mask), refuses to replace an input
-or a mask unless ``--overwrite`` is given, and checks the style name, so a mistake is
-reported at once instead of after torch has loaded. Nothing here imports torch or Qt.
+or a mask unless ``--overwrite`` is given, and checks the style name and the extend
+borders, so a mistake is reported at once instead of after torch has loaded. A folder of
+photos takes a folder of masks (matched by name) or one mask file for all of them; that
+mask file is never one of the inputs, even inside the folder. Nothing here imports torch
+or Qt.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ class WorkItem:
     source: Path
     output: Path
     mask: Path | None
+    mask_is_shared: bool = False  # one mask file for every photo of the folder
 
 
 def plan_work(args: argparse.Namespace) -> list[WorkItem]:
     """The files to process; UserFacingError for anything that would fail or destroy data."""
     if args.command == "style":
         check_style_name(args.style, with_model=bool(args.model))
+    if args.command == "extend":
+        check_extend_borders(args)
     source = Path(args.input).expanduser()
     output = Path(args.output).expanduser()
     mask = Path(args.mask).expanduser() if getattr(args, "mask", None) else None
@@ -51,6 +57,16 @@ def plan_work(args: argparse.Namespace) -> list[WorkItem]:
         if not item.output.parent.is_dir():
             raise UserFacingError(f"The output folder '{item.output.parent}' does not exist.")
     return items
+
+
+def check_extend_borders(args: argparse.Namespace) -> None:
+    sides = (args.left, args.top, args.right, args.bottom)
+    if args.aspect is not None and any(sides):
+        raise UserFacingError("Give either --aspect or the sides (--left/--right/...), not both.")
+    if args.aspect is None and not any(sides):
+        raise UserFacingError(
+            "Say how much canvas to add: --left, --right, --top, --bottom (pixels) or --aspect."
+        )
 
 
 def check_style_name(name: str, *, with_model: bool) -> None:
@@ -83,15 +99,19 @@ def _plan_folder(source: Path, output: Path, mask: Path | None) -> list[WorkItem
 
     if output.exists() and not output.is_dir():
         raise UserFacingError(f"The input is a folder, so the output '{output}' must be a folder.")
-    if mask is not None and not mask.is_dir():
-        raise UserFacingError("The input is a folder, so --mask must be a folder of masks too.")
+    shared_mask = mask is not None and not mask.is_dir()
+    mask_identity = _identity(mask) if shared_mask and mask is not None else None
     images = sorted(
         path for path in source.iterdir()
         if path.is_file() and not path.name.startswith(".")
         and path.suffix.lower() in OPEN_EXTENSIONS
+        and (mask_identity is None or _identity(path) != mask_identity)  # the mask is no photo
     )  # fmt: skip
     if not images:
         raise UserFacingError(f"The folder '{source}' has no images SD Studio can open.")
+    if shared_mask:
+        output.mkdir(parents=True, exist_ok=True)
+        return [WorkItem(path, output / path.name, mask, mask_is_shared=True) for path in images]
     masks: dict[str, Path] = {}
     for path in sorted(mask.iterdir()) if mask is not None else []:
         if path.is_file() and not path.name.startswith("."):

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-Task = Literal["repair", "style", "enhance"]
+Task = Literal["repair", "style", "enhance", "extend"]
 DeviceChoice = Literal["auto", "cpu", "cuda", "mps"]
 
 _job_ids = itertools.count(1)
@@ -89,7 +89,28 @@ class EnhanceJob:
         return f"Enhance x{self.scale}" if self.scale > 1 else "Enhance"
 
 
-Job = RepairJob | StyleJob | EnhanceJob
+@dataclass(eq=False)
+class ExtendJob:
+    """Adds canvas on the given sides and fills it so it continues the photo (outpaint)."""
+
+    image: np.ndarray
+    left: int = 0  # pixels of new canvas on each side
+    top: int = 0
+    right: int = 0
+    bottom: int = 0
+    method: str = "auto"  # a repair method id; "auto" picks by the border's size
+    seed: int = 0
+    device: DeviceChoice = "auto"
+    options: dict[str, Any] = field(default_factory=dict)
+    job_id: int = field(default_factory=_next_job_id)
+    task: Task = field(default="extend", init=False)
+
+    @property
+    def title(self) -> str:
+        return "Extend canvas"
+
+
+Job = RepairJob | StyleJob | EnhanceJob | ExtendJob
 
 
 @dataclass

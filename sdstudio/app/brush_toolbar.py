@@ -1,4 +1,5 @@
-"""Toolbar controls for the brush (size, hardness) and the mask overlay (colour, opacity).
+"""The mask toolbar: the mask tools (brush, eraser, rectangle, ellipse, lassos, select
+object), the brush's size and hardness, and the mask overlay's colour and opacity.
 
 The size box edits the brush in photo pixels (what painting uses); the label beside it
 says what that is on screen at the current zoom, so "a 50 px brush" means something on a
@@ -21,6 +22,12 @@ class BrushToolbar(QToolBar):
         self.setObjectName("brush_toolbar")
         self.setMovable(False)
         self.canvas = canvas
+        # The window builds its actions before this toolbar; the tools come first.
+        actions = getattr(parent, "actions_", None)
+        for action in getattr(actions, "tools", {}).values():
+            self.addAction(action)
+        if self.actions():
+            self.addSeparator()
 
         self.size_spin = QSpinBox(self)
         self.size_spin.setRange(int(MIN_BRUSH_SIZE), int(MAX_BRUSH_SIZE))

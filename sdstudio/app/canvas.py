@@ -15,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
 from sdstudio.app.canvas_input import TOOL_BRUSH, TOOL_ERASER, ZOOM_STEP, CanvasInput
+from sdstudio.app.canvas_tools import CanvasTool
 from sdstudio.app.compare import SplitCompare
 from sdstudio.app.document import Document
 from sdstudio.app.mask_overlay import MaskOverlay, paint_brush_outline
@@ -51,6 +52,7 @@ class Canvas(CanvasInput, QGraphicsView):
         self._original_pixmap: QPixmap | None = None
         self._mask_image = QImage()
         self._stroke: MaskStroke | None = None
+        self._tools: dict[str, CanvasTool] = {}  # by tool name; see register_tool
         self._pan_from: QPointF | None = None
         self._space_held = False
         self._cursor_pos: QPointF | None = None  # viewport coordinates
@@ -140,6 +142,8 @@ class Canvas(CanvasInput, QGraphicsView):
         self._mask_image = qimage_from_mask(self.document.mask) if width else QImage()
         self._original_pixmap = None
         self._stroke = None
+        for tool in self._tools.values():
+            tool.cancel()  # a shape drawn on the old photo means nothing on the new one
         self._carry_brush_size_to(width, height)
         # A small photo opens at 100 %: its real pixels, not an enlarged blur; Ctrl+0
         # fills the view when the person asks for it.
@@ -258,16 +262,20 @@ class Canvas(CanvasInput, QGraphicsView):
             self.split.paint(painter, self._divider_x(), shown)
         if self.showing_original:
             self.split.paint_label(painter, "Original", shown)
+        tool = self.tool_object()
+        if tool is not None:
+            tool.paint(painter)
         self._paint_brush_outline(painter)
         painter.restore()
 
     def _paint_brush_outline(self, painter: QPainter) -> None:
-        if self._cursor_pos is not None and self._brush_active():
+        if self._cursor_pos is not None and self._brush_active() and self.tool_object() is None:
             radius = self.brush.size / 2 * self.transform().m11()
             paint_brush_outline(painter, self._cursor_pos, radius, self.brush.hardness)
 
     def _outline_rect(self, pos: QPointF | None) -> QRect:
-        if pos is None:
+        """The brush outline's area on screen; empty while another tool is current."""
+        if pos is None or self.tool_object() is not None:
             return QRect()
         radius = self.brush.size / 2 * self.transform().m11() + 4
         return QRectF(pos.x() - radius, pos.y() - radius, 2 * radius, 2 * radius).toAlignedRect()
@@ -277,8 +285,12 @@ class Canvas(CanvasInput, QGraphicsView):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
         super().scrollContentsBy(dx, dy)  # blits the photo; only the new strip is drawn
-        if self.split.enabled or self.showing_original:
-            self.viewport().update()  # divider and labels are fixed on screen
+        if self.split.enabled or self.showing_original or (
+            (tool := self.tool_object()) is not None and tool.busy()
+        ):
+            # Divider and labels are fixed on screen; a tool's rubber band ends at the
+            # cursor, which stays where it is while the photo moves.
+            self.viewport().update()
         elif self._cursor_pos is not None:
             outline = self._outline_rect(self._cursor_pos)
             self.viewport().update(outline.translated(dx, dy))  # the blitted copy
@@ -287,6 +299,10 @@ class Canvas(CanvasInput, QGraphicsView):
     # -- tools --------------------------------------------------------------------------
     def set_tool(self, tool: str) -> None:
         if tool != self.tool:
+            self.viewport().update(self._outline_rect(self._cursor_pos))  # the old outline
+            previous = self.tool_object()
+            if previous is not None:
+                previous.cancel()
             self.tool = tool
             self._update_cursor()
             self.tool_changed.emit(tool)

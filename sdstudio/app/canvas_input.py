@@ -1,16 +1,19 @@
-"""Mouse and keyboard input of the canvas: painting, panning, the divider, the compare key.
+"""Mouse and keyboard input of the canvas: painting, panning, the divider, the compare key,
+and the hand-over to the current tool object (``canvas_tools.CanvasTool``).
 
 A mixin of ``Canvas`` (kept apart so the view's drawing and zoom code stays short); it
-uses the canvas's state (``_stroke``, ``_pan_from``, ``_space_held``, ``_cursor_pos``) and
-its helpers, and is never used on its own.
+uses the canvas's state (``_stroke``, ``_pan_from``, ``_space_held``, ``_cursor_pos``,
+``_tools``) and its helpers, and is never used on its own. Panning and the split divider
+come first whatever the tool; then the brush paints, or the current tool gets the event.
 """
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 
+from sdstudio.app.canvas_tools import CanvasTool
 from sdstudio.app.mask_tools import MaskStroke
 
 ZOOM_STEP = 1.25
@@ -19,6 +22,14 @@ TOOL_ERASER = "eraser"
 
 
 class CanvasInput:
+    def register_tool(self, name: str, tool: CanvasTool) -> None:
+        """Makes ``tool`` the handler of the canvas's input while ``set_tool(name)``."""
+        self._tools[name] = tool
+
+    def tool_object(self) -> CanvasTool | None:
+        """The current tool's handler; None for the brush and eraser (the canvas's own)."""
+        return self._tools.get(self.tool)
+
     def mousePressEvent(self, event) -> None:  # noqa: N802
         pos = event.position()
         pan = event.button() == Qt.MouseButton.MiddleButton or (
@@ -33,8 +44,13 @@ class CanvasInput:
         ):
             self.split.dragging = True
         elif event.button() == Qt.MouseButton.LeftButton and self._brush_active():
-            self._stroke = MaskStroke(self.document.mask, self.brush, self.tool == TOOL_ERASER)
-            self._paint_to(self._stroke.begin, pos)
+            tool = self.tool_object()
+            if tool is None:
+                self._stroke = MaskStroke(self.document.mask, self.brush, self.tool == TOOL_ERASER)
+                self._paint_to(self._stroke.begin, pos)
+            elif not tool.press(event):
+                super().mousePressEvent(event)
+                return
         else:
             super().mousePressEvent(event)
             return
@@ -57,6 +73,8 @@ class CanvasInput:
             self.split.set_fraction(image_x / max(self._pixmap.width(), 1))
         elif self._stroke is not None:
             self._paint_to(self._stroke.move_to, pos)
+        elif (tool := self.tool_object()) is not None and self.document.has_image():
+            tool.move(event)
         self.viewport().update(old_outline.united(self._outline_rect(pos)))
         self._update_cursor()
         event.accept()
@@ -72,8 +90,32 @@ class CanvasInput:
         elif self._stroke is not None and event.button() == Qt.MouseButton.LeftButton:
             self._paint_to(self._stroke.move_to, event.position())
             self.finish_stroke()
+        elif event.button() == Qt.MouseButton.LeftButton and (tool := self.tool_object()):
+            tool.release(event)
         self._update_cursor()
         event.accept()
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        tool = self.tool_object()
+        if (
+            tool is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and self._brush_active()
+            and tool.double_click(event)
+        ):
+            event.accept()
+        else:
+            super().mouseDoubleClickEvent(event)
+
+    def event(self, event) -> bool:
+        # Keys a tool needs while drawing (Esc, Enter, Backspace) reach it before any
+        # window shortcut does.
+        if event.type() == QEvent.Type.ShortcutOverride:
+            tool = self.tool_object()
+            if tool is not None and tool.wants_key(event):
+                event.accept()
+                return True
+        return super().event(event)
 
     def finish_stroke(self) -> None:
         stroke, self._stroke = self._stroke, None
@@ -104,7 +146,10 @@ class CanvasInput:
             super().wheelEvent(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        if event.isAutoRepeat() and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Backslash):
+        tool = self.tool_object()
+        if tool is not None and tool.key_press(event):
+            event.accept()
+        elif event.isAutoRepeat() and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Backslash):
             event.accept()
         elif event.key() == Qt.Key.Key_Space:
             self._space_held = True
@@ -116,7 +161,10 @@ class CanvasInput:
             super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event) -> None:  # noqa: N802
-        if event.isAutoRepeat():
+        tool = self.tool_object()
+        if tool is not None and tool.key_release(event):
+            event.accept()
+        elif event.isAutoRepeat():
             event.accept()
         elif event.key() == Qt.Key.Key_Space:
             self._space_held = False

@@ -26,7 +26,8 @@ from sdstudio import APP_NAME
 if TYPE_CHECKING:
     from sdstudio.app.window import MainWindow
 
-# Keys the canvas handles itself (held keys and mouse gestures are not QActions).
+# Keys handled without a QAction: held keys and gestures on the canvas, and the job
+# controller's Esc (a QShortcut, live only while a job runs).
 CANVAS_KEYS: list[tuple[str, str]] = [
     ("Pan the photo", "Space+drag or middle-drag"),
     ("Zoom around the cursor", "Mouse wheel"),
@@ -35,6 +36,8 @@ CANVAS_KEYS: list[tuple[str, str]] = [
     ("Brush edge softer / harder", "{ / } (Shift+[ / Shift+])"),
 ]
 CANVAS_SECTION = "Canvas"
+JOB_KEYS: list[tuple[str, str]] = [("Cancel the running job", "Esc")]
+JOBS_SECTION = "Jobs"
 OTHER_SECTION = "Other"
 
 
@@ -54,7 +57,7 @@ def action_keys(action: QAction) -> str:
 
 def shortcut_rows(window: MainWindow) -> list[tuple[str, str, str]]:
     """(section, what, keys) for every action with a shortcut, menu by menu, then the
-    canvas's own keys. An action found in no menu is listed under "Other"."""
+    canvas's own keys and Esc. An action found in no menu is listed under "Other"."""
     rows: list[tuple[str, str, str]] = []
     listed: set[int] = set()
 
@@ -74,6 +77,7 @@ def shortcut_rows(window: MainWindow) -> list[tuple[str, str, str]]:
             listed.add(id(action))
             rows.append((OTHER_SECTION, action_label(action), action_keys(action)))
     rows.extend((CANVAS_SECTION, what, keys) for what, keys in CANVAS_KEYS)
+    rows.extend((JOBS_SECTION, what, keys) for what, keys in JOB_KEYS)
     return rows
 
 

@@ -114,7 +114,9 @@ class ImageResultCommand(QUndoCommand):
     """The result of a job. Same size: stores the changed rect; new size: whole images.
 
     A new size also replaces the mask: by ``after_mask`` when given (a restored project
-    whose mask was painted after that step), else by an empty one.
+    whose mask was painted after that step), else by an empty one. A step given
+    ``after_mask`` replaces image and mask whole even at the same size: a flip or a
+    quarter turn of a square photo moves every pixel of both.
     """
 
     def __init__(
@@ -130,8 +132,8 @@ class ImageResultCommand(QUndoCommand):
         self.params = dict(params)
         current = document.image
         assert current is not None
-        self._resized = current.shape != result.shape
-        if self._resized:
+        self._replaces_whole = current.shape != result.shape or after_mask is not None
+        if self._replaces_whole:
             self._before_image = current
             self._after_image = result
             self._before_mask = document.mask
@@ -144,20 +146,20 @@ class ImageResultCommand(QUndoCommand):
                 self._after_image = crop(result, self._rect).copy()
 
     def redo(self) -> None:
-        if self._resized:
+        if self._replaces_whole:
             self._document._replace_image(self._after_image, self._after_mask)
         elif self._rect is not None:
             self._document._write_image_patch(self._rect, self._after_image)
 
     def undo(self) -> None:
-        if self._resized:
+        if self._replaces_whole:
             self._document._replace_image(self._before_image, self._before_mask)
         elif self._rect is not None:
             self._document._write_image_patch(self._rect, self._before_image)
 
     def edit_record(self) -> EditRecord:
         title, params = self.text(), dict(self.params)
-        if self._resized:
+        if self._replaces_whole:
             height, width = self._after_image.shape[:2]
             after_mask = self._after_mask
             if after_mask is None:  # what redo leaves; np.zeros costs no memory until written

@@ -1,7 +1,8 @@
 """The main window's actions, menus and toolbar, built in one place.
 
 Every action's tooltip names its shortcut, so a person hovering a toolbar button learns
-the key. Single-key tool shortcuts (B, E, [, ]) follow common photo-editor habits.
+the key. Single-key tool shortcuts (B, E, M, L, O, [, ]) follow common photo-editor
+habits; the mask tools' actions are built in ``tool_actions``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from sdstudio.app.canvas import TOOL_BRUSH, TOOL_ERASER
 from sdstudio.app.mask_margin import MaskMarginActions
+from sdstudio.app.tool_actions import build_tool_actions
 from sdstudio.paths import resource_path
 
 if TYPE_CHECKING:
@@ -147,31 +149,10 @@ def build_actions(window: MainWindow) -> SimpleNamespace:
     )
     canvas.compare_changed.connect(lambda: a.show_original.setChecked(canvas.showing_original))
 
-    a.tool_group = QActionGroup(window)
-    a.brush = make_action(
-        window,
-        "&Brush",
-        lambda on: on and canvas.set_tool(TOOL_BRUSH),
-        "B",
-        "Paint the mask: where Repair and Style work",
-        "brush",
-        checkable=True,
-    )
-    a.eraser = make_action(
-        window,
-        "&Eraser",
-        lambda on: on and canvas.set_tool(TOOL_ERASER),
-        "E",
-        "Erase the mask",
-        "eraser",
-        checkable=True,
-    )
-    for action in (a.brush, a.eraser):
-        a.tool_group.addAction(action)
-    a.brush.setChecked(True)
-    canvas.tool_changed.connect(
-        lambda tool: (a.brush if tool == TOOL_BRUSH else a.eraser).setChecked(True)
-    )
+    # Brush, eraser and the selection tools: the brush toolbar shows them (``tools``,
+    # in order), the Mask menu lists them.
+    a.tool_group, a.tools = build_tool_actions(window)
+    a.brush, a.eraser = a.tools[TOOL_BRUSH], a.tools[TOOL_ERASER]
     a.bigger = make_action(
         window, "&Larger Brush", lambda: canvas.adjust_brush("grow"), "]", "Make the brush larger"
     )
@@ -284,8 +265,7 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
 
     mask_menu = bar.addMenu("Mas&k")
     for action in (
-        a.brush,
-        a.eraser,
+        *a.tools.values(),
         None,
         a.bigger,
         a.smaller,
@@ -328,9 +308,6 @@ def build_toolbar(window: MainWindow, a: SimpleNamespace) -> QToolBar:
         None,
         a.undo,
         a.redo,
-        None,
-        a.brush,
-        a.eraser,
         None,
         a.clear_mask,
         a.invert_mask,

@@ -49,15 +49,19 @@ def threshold_for_sensitivity(sensitivity: float) -> float:
     return 1.0 / (1.0 + math.exp(_SENSITIVITY_SPREAD * (sensitivity - 0.5)))
 
 
-def network_input(rgb: np.ndarray, *, in_channels: int, cue_kernel: int) -> np.ndarray:
+def network_input(
+    rgb: np.ndarray, *, in_channels: int, cue_kernel: int, cues: np.ndarray | None = None
+) -> np.ndarray:
     """float32 (H, W, in_channels): RGB / 255, then the cue channels when the network
-    takes them. The trainer builds its batches with this same function."""
+    takes them. ``cues`` (uint8, from ``cue_channels``) may be given for a tile cut from a
+    whole photo's cues. The trainer builds its batches with this same function."""
     rgb = np.ascontiguousarray(rgb[..., :3])
     planes = rgb.astype(np.float32) / 255.0
     if in_channels == 3:
         return planes
-    cues = cue_channels(rgb, cue_kernel).astype(np.float32) / CUE_DIVISOR
-    return np.concatenate([planes, cues], axis=2)
+    if cues is None:
+        cues = cue_channels(rgb, cue_kernel)
+    return np.concatenate([planes, cues.astype(np.float32) / CUE_DIVISOR], axis=2)
 
 
 def _axis_spans(length: int, most: int, overlap: int, multiple: int) -> list[tuple[int, int]]:
@@ -74,7 +78,9 @@ def _axis_spans(length: int, most: int, overlap: int, multiple: int) -> list[tup
     return [(start * multiple, min((start + size) * multiple, length)) for start in starts]
 
 
-def aligned_tiles(height: int, width: int, tile_size: int, overlap: int, multiple: int) -> list[Tile]:
+def aligned_tiles(
+    height: int, width: int, tile_size: int, overlap: int, multiple: int
+) -> list[Tile]:
     """Tiles (row-major, as ``TileBlender`` wants) of at most ``tile_size`` px, each
     starting on a multiple of ``multiple`` pixels and no bigger than needed.
 
@@ -108,9 +114,7 @@ def _load_detector(model_path: str | Path | None, device):
 
     path = Path(model_path) if model_path is not None else default_model_path()
     if not path.exists():
-        raise ModelLoadError(
-            f"No damage detector model is installed ({path.name} was not found)."
-        )
+        raise ModelLoadError(f"No damage detector model is installed ({path.name} was not found).")
     info = read_model_info(path)
     if info.task != "damage":
         raise ModelLoadError(f"{path.name} is a {info.task} model, not a damage detector.")
@@ -135,15 +139,19 @@ def iter_damage_probability(
     torch_device = resolve_device(device)
     network, dtype = _load_detector(model_path, torch_device)
     height, width = image.shape[:2]
-    inputs = network_input(
-        image, in_channels=network.in_channels, cue_kernel=network.cue_kernel
-    )
+    # Cues from the whole photo (uint8, small), so no tile sees a cut-off neighbourhood;
+    # float inputs are made per tile, so memory stays bounded for any photo size.
+    cues = cue_channels(image, network.cue_kernel) if network.in_channels == 5 else None
     stride = network.size_multiple
     tile_size = max(stride * 2, tile_size // stride * stride)
     tiles = aligned_tiles(height, width, tile_size, min(overlap, tile_size // 3), stride)
     blender = TileBlender(height, width, 1)
     for index, tile in enumerate(tiles):
-        patch = inputs[tile.y0 : tile.y1, tile.x0 : tile.x1]
+        rows, cols = slice(tile.y0, tile.y1), slice(tile.x0, tile.x1)
+        patch = network_input(
+            image[rows, cols], in_channels=network.in_channels, cue_kernel=network.cue_kernel,
+            cues=None if cues is None else cues[rows, cols],
+        )  # fmt: skip
         tensor = torch.from_numpy(np.ascontiguousarray(patch.transpose(2, 0, 1)))[None]
         with torch.inference_mode():
             logits = network(tensor.to(device=torch_device, dtype=dtype))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Generator
 
 from sdstudio.errors import UserFacingError
-from sdstudio.jobs import EnhanceJob, Job, JobResult, Progress, RepairJob, StyleJob
+from sdstudio.jobs import EnhanceJob, ExtendJob, Job, JobResult, Progress, RepairJob, StyleJob
 
 
 def run_job(job: Job) -> Generator[Progress, None, JobResult]:
@@ -28,6 +28,10 @@ def run_job(job: Job) -> Generator[Progress, None, JobResult]:
         from sdstudio.engine.style import run_style
 
         return run_style(job)
+    if isinstance(job, ExtendJob):
+        from sdstudio.engine.extend import run_extend
+
+        return run_extend(job)
     raise UserFacingError(f"Unknown kind of job: {type(job).__name__}.")
 
 
@@ -40,6 +44,7 @@ def preload() -> None:
     import torch  # noqa: F401
 
     import sdstudio.engine.enhance  # noqa: F401
+    import sdstudio.engine.extend  # noqa: F401
     import sdstudio.engine.repair  # noqa: F401
     import sdstudio.engine.style.run  # noqa: F401
 

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from sdstudio.errors import ImageSaveError
+from sdstudio.imaging.exif_size import exif_for_size
 from sdstudio.imaging.file_formats import SAVE_FORMATS, ensure_heif_registered, format_for_path
 
 
@@ -31,7 +32,8 @@ def save_image(
     """Write ``pixels`` (uint8 HxW, HxWx3 or HxWx4) atomically; ImageSaveError on failure.
 
     Formats without alpha (JPEG, BMP) get the image composited onto white. EXIF, ICC and
-    DPI are written where the format stores them.
+    DPI are written where the format stores them; the EXIF's orientation and pixel size
+    are made to describe ``pixels`` (after a crop, turn or resize).
     """
     path = Path(path)
     key = format.upper() if format else format_for_path(path)
@@ -42,6 +44,7 @@ def save_image(
     if key == "HEIF":
         ensure_heif_registered()
     image = _pil_image(pixels, SAVE_FORMATS[key].supports_alpha)
+    exif = exif_for_size(exif, image.width, image.height)
     options = _save_options(key, quality, exif, icc_profile, dpi)
     folder = path.parent
     if not folder.is_dir():

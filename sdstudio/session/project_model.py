@@ -4,9 +4,10 @@ History is stored compactly: the image and mask before the first kept step (``ba
 ``base_mask``) and, per step, only the pixels it changed. Every undo step of the app is
 one history step, in order:
 
-- image steps (job results): a changed rectangle, the whole new image when the size
-  changed (then the mask is replaced too, by what the step left: normally an empty mask
-  at the new size), or no change at all;
+- image steps (job results, crops, turns): a changed rectangle, the whole new image when
+  the size changed (then the mask is replaced too, by what the step left: normally an
+  empty mask at the new size, the cropped or turned mask for geometry steps) or when a
+  step moved both image and mask at the same size (a flip), or no change at all;
 - mask steps (brush strokes, clear, set, import): the changed rectangle of the mask, or
   an inversion, which needs no pixels because it is its own inverse.
 
@@ -173,9 +174,10 @@ def history_from_edits(
             _undo_in_place(walked_mask, edit)
         elif edit.kind == "replace":
             assert edit.before is not None and edit.after is not None
-            if edit.before.shape[:2] != edit.after.shape[:2]:
-                # The step replaced the mask. Without its own record of the mask it left,
-                # that is the mask the later steps walk back to (nothing else can say).
+            if edit.before.shape[:2] != edit.after.shape[:2] or edit.mask_after is not None:
+                # The step replaced the mask (a new size, or a flip or turn of both). Without
+                # its own record of the mask it left, that is the mask the later steps walk
+                # back to (nothing else can say).
                 mask_after = walked_mask if edit.mask_after is None else edit.mask_after
                 walked_mask = (
                     np.zeros(edit.before.shape[:2], np.uint8)  # not known: taken as empty

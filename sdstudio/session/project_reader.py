@@ -315,7 +315,8 @@ def _check_replay(project: Project) -> None:
         resized = after_image.shape[:2] != image.shape[:2]
         if resized and step.mask_after is None:
             raise ProjectFileError(f"history step {number} resizes the image but not the mask.")
-        if step.mask_after is not None and not resized:
+        if step.mask_after is not None and not resized and step.kind != "replace":
+            # Only a whole-image step (a flip) may move the mask of a same-size image.
             raise ProjectFileError(f"history step {number} replaces the mask of a same-size image.")
         image, mask = after_image, after_mask
     if image.shape != project.current.shape or not np.array_equal(image, project.current):

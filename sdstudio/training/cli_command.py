@@ -15,6 +15,7 @@ import time
 
 from sdstudio.errors import UserFacingError
 from sdstudio.training.config import PRESETS, TASKS, TrainingConfig, format_duration
+from sdstudio.training.recipe import apply_base_recipe
 
 PRINT_INTERVAL_S = 2.0
 
@@ -68,6 +69,9 @@ def config_from_args(args: argparse.Namespace) -> TrainingConfig:
     ).with_preset(args.preset)
     if args.steps:
         config.steps = args.steps
+    # The base model's recipe first (it sizes the averaging to the steps), then what the
+    # person asked for on the command line wins over it.
+    apply_base_recipe(config)
     if args.batch_size:
         config.batch_size = args.batch_size
     if args.crop:
@@ -103,17 +107,23 @@ def run_train(args: argparse.Namespace) -> int:
             config = TrainingConfig(task="repair", data_dir="", name=args.name)
         else:
             config = config_from_args(args)
+        if not args.resume:
+            say(f"Estimated time: about {format_duration(estimated_seconds(config))}")
         run = train(config, resume=args.resume, steps=args.steps if args.resume else None)
     except UserFacingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     last_print = 0.0
     step = 0
+    finished = None
     try:
         while True:
             try:
                 event = next(run)
             except StopIteration as done:
+                if finished is not None:
+                    for line in result_lines(finished):
+                        say(line)
                 say(f"Model saved: {done.value}")
                 return 0
             if isinstance(event, ev.RunStarted):
@@ -138,6 +148,8 @@ def run_train(args: argparse.Namespace) -> int:
                 say(f"samples: {event.path}")
             elif isinstance(event, ev.Validated):
                 say("validation: " + format_scores(event.scores))
+            elif isinstance(event, ev.RunFinished):
+                finished = event
     except KeyboardInterrupt:
         run.close()  # writes the checkpoint
         say(
@@ -148,6 +160,45 @@ def run_train(args: argparse.Namespace) -> int:
     except UserFacingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+PRIMARY = {"repair": ("psnr_hole", "inside the repaired area"), "enhance": ("psnr", "")}
+
+
+def result_lines(finished) -> list[str]:
+    """The end of a run in plain words: held-out score base -> tuned, verdict, time."""
+    lines = []
+    scores = finished.scores
+    for key, where in PRIMARY.values():
+        base = (scores.get("base") or {}).get(key)
+        model = (scores.get("model") or {}).get(key)
+        if base is None or model is None:
+            continue
+        where = f" {where}" if where else ""
+        lines.append(
+            f"Held-out score ({finished.held_out_count} photo(s), PSNR{where}): "
+            f"base {base:.2f} dB -> tuned {model:.2f} dB ({model - base:+.2f} dB)"
+        )
+    if finished.outcome == "no_better":
+        gain = finished.gain_db
+        best = f" (best {gain:+.2f} dB)" if gain is not None else ""
+        lines.append(
+            f"No better than the model it started from{best}: the file holds the starting "
+            "model unchanged and is not chosen automatically."
+        )
+    if finished.comparison_path:
+        lines.append(
+            f"Side by side (starting model | new model | original): {finished.comparison_path}"
+        )
+    lines.append(f"Time taken: {format_duration(finished.elapsed_seconds)}")
+    return lines
+
+
+def estimated_seconds(config: TrainingConfig) -> float:
+    from sdstudio.training.estimate import estimate_run_seconds
+    from sdstudio.training.model_setup import resolve_device
+
+    return estimate_run_seconds(config, resolve_device(config.device).type)
 
 
 def format_scores(scores: dict) -> str:

@@ -55,6 +55,9 @@ class TrainingConfig:
     hyperparameters: dict[str, Any] = field(default_factory=dict)  # network constructor kwargs
     discriminator_hyperparameters: dict[str, Any] = field(default_factory=dict)
     scale: int = 2  # enhance only
+    # enhance only: a degradation_profiles.PROFILES name; None = the trainer's second-order
+    # default. A fine-tune takes its base model's (recipe.continue_base_recipe).
+    degradation: str | None = None
     style_preset: str | None = None  # style only: the Style panel preset the model backs
     # style only: "examples" learns from style_data_dir (unpaired); "preset" learns the
     # procedural style_preset itself from paired renders (how the default styles are made)
@@ -87,6 +90,8 @@ class TrainingConfig:
     # data
     max_side: int = 1024  # photos are downscaled to this before cropping (speed, memory)
     val_count: int = 4
+    # > 0: hold out this share of the folder (at least val_count photos) for validation
+    val_fraction: float = 0.0
     val_size: int = 192
     color_jitter: float = 0.05
     # bookkeeping
@@ -101,6 +106,8 @@ class TrainingConfig:
     guard_collapse_steps: int = 20
     guard_lr_factor: float = 0.5
     guard_max_failures: int = 4
+    # set once the base model's recipe has been continued (recipe.apply_base_recipe)
+    base_recipe_applied: bool = False
 
     def __post_init__(self) -> None:
         self.betas = tuple(self.betas)  # JSON gives a list

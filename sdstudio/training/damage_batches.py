@@ -26,6 +26,9 @@ SCALED_LONG_SIDE = (384, 1024)
 # One crop in five has no damage at all: most of a real photo is not damaged, and the
 # detector must learn to stay quiet on it.
 DAMAGED_FRACTION = 0.8
+# Stains and tears cover many pixels but are rare per photo, and a crop sees only part of
+# one: show them more often than the benchmark's photos have them.
+TRAINING_KIND_PROBABILITIES = {"water_stain": 0.3, "torn_corner": 0.2, "cracks": 0.4}
 
 
 def photo_files(folder: str | Path) -> list[Path]:
@@ -95,8 +98,9 @@ class PhotoPool:
         for _ in range(batch_size):
             piece, unit = self.crop(rng, size)
             sample = render_damage_sample(
-                rng, piece, unit=unit, damage_probability=DAMAGED_FRACTION
-            )
+                rng, piece, unit=unit, damage_probability=DAMAGED_FRACTION,
+                kind_probabilities=TRAINING_KIND_PROBABILITIES,
+            )  # fmt: skip
             inputs.append(
                 network_input(sample.damaged, in_channels=in_channels, cue_kernel=cue_kernel)
             )

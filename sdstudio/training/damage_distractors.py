@@ -128,18 +128,88 @@ def _hair(rng, coverage, height, width) -> None:
         )  # fmt: skip
 
 
+def _rims(rng, coverage, height, width) -> None:
+    """Thin elliptical arcs: the lit rim of a cup, a wheel, a lens, a bowl."""
+    for _ in range(int(rng.integers(1, 5))):
+        centre = (int(rng.uniform(0, width) * 16), int(rng.uniform(0, height) * 16))
+        axes = (int(rng.uniform(10, width) * 8), int(rng.uniform(10, height) * 8))
+        start = rng.uniform(0, 360)
+        canvas = np.zeros(coverage.shape, np.uint8)
+        end = start + rng.uniform(60, 360)
+        value, thickness = int(rng.uniform(120, 255)), int(rng.integers(1, 4))
+        tilt = rng.uniform(0, 180)
+        cv2.ellipse(canvas, centre, axes, tilt, start, end, value, thickness, cv2.LINE_AA, 4)
+        np.maximum(coverage, canvas.astype(np.float32) / 255.0, out=coverage)
+
+
+def _grid(rng, coverage, height, width) -> None:
+    """Mortar between bricks, tile joints, window bars: regular lines in one or two
+    directions, slightly irregular as real ones are."""
+    angle = rng.uniform(0, math.pi)
+    spacing = rng.uniform(10, 60)
+    thickness = int(rng.integers(1, 4))
+    strength = rng.uniform(0.3, 0.8)
+    diagonal = math.hypot(height, width)
+    for direction in (angle, angle + math.pi / 2)[: int(rng.integers(1, 3))]:
+        along = np.array([math.cos(direction), math.sin(direction)])
+        across = np.array([-along[1], along[0]])
+        centre = np.array([width / 2, height / 2])
+        for offset in np.arange(-diagonal / 2, diagonal / 2, spacing):
+            base = centre + across * (offset + rng.normal(0, 1.0))
+            points = np.stack([base - along * diagonal / 2, base + along * diagonal / 2])
+            draw_polyline(coverage, points, strength=strength * rng.uniform(0.8, 1.0),
+                          thickness=thickness, antialiased=True)  # fmt: skip
+
+
+def _rods(rng, coverage, height, width) -> None:
+    """Straight poles, masts, tripod legs, railings: long, 2-6 px, uniform."""
+    for _ in range(int(rng.integers(1, 4))):
+        start = np.array([rng.uniform(0, width), rng.uniform(0, height)])
+        angle = rng.uniform(0, 2 * math.pi)
+        end = start + rng.uniform(0.3, 1.5) * max(height, width) * np.array(
+            [math.cos(angle), math.sin(angle)]
+        )
+        draw_polyline(coverage, np.stack([start, end]), strength=rng.uniform(0.5, 1.0),
+                      thickness=int(rng.integers(2, 7)), antialiased=True)  # fmt: skip
+
+
+def _glints(rng, coverage, height, width) -> None:
+    """Sparkles of sun on water or chrome: clusters of small soft bright spots."""
+    centre = np.array([rng.uniform(0, width), rng.uniform(0, height)])
+    spread = rng.uniform(5, 0.4 * max(height, width))
+    canvas = np.zeros(coverage.shape, np.uint8)
+    for _ in range(int(rng.integers(5, 60))):
+        x, y = centre + rng.normal(0, spread, 2)
+        cv2.circle(
+            canvas, (int(x), int(y)), int(rng.integers(0, 3)), int(rng.uniform(150, 255)), -1
+        )
+    np.maximum(coverage, canvas.astype(np.float32) / 255.0, out=coverage)
+
+
+# Each real thin thing: how it is drawn, how often a picture has one, how often it is dark.
+THIN_STRUCTURES = (
+    (_power_lines, 0.3, 0.8),
+    (_branches, 0.3, 0.85),
+    (_hair, 0.3, 0.6),
+    (_rims, 0.3, 0.25),
+    (_grid, 0.2, 0.5),
+    (_rods, 0.25, 0.65),
+    (_glints, 0.2, 0.0),
+)
+
+
 def add_thin_structures(rng: np.random.Generator, image: np.ndarray, blur_sigma: float):
-    """Draw 0-3 kinds of real thin things into the photo, softened like the photo."""
+    """Draw a few kinds of real thin things into the photo, softened like the photo."""
     height, width = image.shape[:2]
-    for draw in (_power_lines, _branches, _hair):
-        if rng.random() >= 0.35:
+    for draw, probability, dark_probability in THIN_STRUCTURES:
+        if rng.random() >= probability:
             continue
         coverage = np.zeros((height, width), np.float32)
         draw(rng, coverage, height, width)
         # Never sharper than the photo itself, and never perfectly sharp.
         sigma = max(blur_sigma, rng.uniform(0.5, 1.0))
         coverage = cv2.GaussianBlur(coverage, (0, 0), sigma) * rng.uniform(1.0, 1.6)
-        dark = rng.random() < 0.75
+        dark = rng.random() < dark_probability
         image = composite(image, np.clip(coverage, 0, 1), _photo_colour(rng, image, dark))
     return image
 

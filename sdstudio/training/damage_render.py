@@ -207,6 +207,7 @@ def render_damage_sample(
     distractors: bool = True,
     kinds: tuple[str, ...] | None = None,
     unit: float | None = None,
+    kind_probabilities: dict[str, float] | None = None,
 ) -> DamageSample:
     """One training / benchmark sample from a uint8 RGB ``photo`` (see module docstring).
 
@@ -215,6 +216,8 @@ def render_damage_sample(
     :data:`DAMAGE_KINDS` (all by default). ``unit`` sizes the damage (line widths,
     speck sizes, lengths): by default the photo's short side / 256; a training crop of a
     bigger photo passes the whole photo's, so crops get the damage the photo would.
+    ``kind_probabilities`` overrides how often each kind appears (training shows the
+    rarer large kinds more often than the benchmark's photos have them).
     """
     if photo.ndim != 3 or photo.shape[2] < 3:
         raise ValueError(f"expected an (H, W, 3) RGB photo, got shape {photo.shape}")
@@ -227,7 +230,9 @@ def render_damage_sample(
     image = clean.astype(np.float32)
     unit = _unit(*image.shape[:2]) if unit is None else float(unit)
     if rng.random() < damage_probability:
-        chosen = [name for name in (kinds or DAMAGE_KINDS) if rng.random() < DAMAGE_KINDS[name][1]]
+        chances = {name: chance for name, (_, chance) in DAMAGE_KINDS.items()}
+        chances.update(kind_probabilities or {})
+        chosen = [name for name in (kinds or DAMAGE_KINDS) if rng.random() < chances[name]]
         if not chosen:
             chosen = [kinds[0] if kinds else "scratches"]
         for name in chosen:
@@ -239,7 +244,9 @@ def render_damage_sample(
     return DamageSample(clean=clean, marked=marked, damaged=damaged, mask=mask)
 
 
-def render_damage(rng: np.random.Generator, photo_uint8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def render_damage(
+    rng: np.random.Generator, photo_uint8: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """``(damaged uint8 (H, W, 3), mask uint8 (H, W) 0/255)`` for one photo."""
     sample = render_damage_sample(rng, photo_uint8)
     return sample.damaged, sample.mask

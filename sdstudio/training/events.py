@@ -66,7 +66,13 @@ class Validated:
 class RunFinished:
     step: int
     model_path: str
-    scores: dict[str, Any] = field(default_factory=dict)
+    scores: dict[str, Any] = field(default_factory=dict)  # the exported weights' (keep_best)
+    # keep_best: "better", "no_better" (the base was exported unchanged) or "trained"
+    outcome: str = ""
+    gain_db: float | None = None  # exported model minus base, in the task's primary score
+    comparison_path: str = ""  # held-out photos, starting model beside the exported one
+    elapsed_seconds: float = 0.0  # wall time of this session of the run
+    held_out_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,18 @@ def rename_model(path: str | os.PathLike[str], new_name: str) -> ModelInfo:
     new_name = new_name.strip()
     if not new_name:
         raise UserFacingError("A model needs a name.")
+    return rewrite_metadata(path, {"name": new_name})
+
+
+def rewrite_metadata(path: str | os.PathLike[str], changes: dict[str, str]) -> ModelInfo:
+    """Sets metadata keys of a model file; the tensor bytes are copied unchanged (how the
+    shipped files got their ``recipe`` without being retrained)."""
     path = Path(path)
     header = read_safetensors_header(path)
     metadata = dict(header.get("__metadata__", {}))
-    if metadata.get("name") == new_name:
+    if all(metadata.get(key) == value for key, value in changes.items()):
         return read_model_info(path)
-    metadata["name"] = new_name
+    metadata.update(changes)
     header["__metadata__"] = metadata
     encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
     encoded += b" " * ((-len(encoded)) % 8)  # keep tensor data 8-byte aligned

@@ -139,13 +139,20 @@ def export_model(
     image_count: int,
     scores: dict[str, Any],
     processes: int = 1,
+    extra: dict[str, str] | None = None,
 ) -> ModelInfo:
     base_name = base.name if base is not None else "none (trained from scratch)"
     description = (
         f"Trained in SD Studio for {steps} steps on {image_count} photo(s) from "
         f"{Path(config.data_dir).name}, starting from {base_name}."
     )
+    if (extra or {}).get("fine_tune_outcome") == "no_better":
+        description += (
+            f" It was no better than {base_name} on the held-out photos, so this file holds "
+            f"{base_name}'s weights unchanged."
+        )
     extra = {
+        **(extra or {}),
         "base_model": base.path.name if base is not None else "",
         "steps": str(steps),
         "image_count": str(image_count),

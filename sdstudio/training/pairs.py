@@ -11,7 +11,7 @@ import numpy as np
 
 from sdstudio.training.damage_masks import random_damage_mask
 from sdstudio.training.datasets import ImagePool, augment, random_crop
-from sdstudio.training.degradations import degrade
+from sdstudio.training.degradation_profiles import Degrade, degrader
 
 
 def to_chw(image: np.ndarray) -> np.ndarray:
@@ -47,8 +47,11 @@ class RepairPairs:
 
 
 class EnhancePairs:
-    def __init__(self, pool: ImagePool, crop: int, scale: int, jitter: float) -> None:
+    def __init__(
+        self, pool: ImagePool, crop: int, scale: int, jitter: float, degrade: Degrade | None = None
+    ) -> None:
         self.pool, self.scale, self.jitter = pool, scale, jitter
+        self.degrade = degrade or degrader(None)
         # The high-resolution crop must divide evenly into low-resolution pixels.
         self.crop = max(scale * 8, crop - crop % (4 * scale))
 
@@ -57,7 +60,7 @@ class EnhancePairs:
         for _ in range(size):
             patch = augment(rng, random_crop(rng, self.pool.sample(rng), self.crop), self.jitter)
             clean = patch.astype(np.float32) / 255.0
-            inputs.append(degrade(rng, clean, self.scale).transpose(2, 0, 1))
+            inputs.append(self.degrade(rng, clean, self.scale).transpose(2, 0, 1))
             targets.append(clean.transpose(2, 0, 1))
         return {
             "input": np.ascontiguousarray(np.stack(inputs)),

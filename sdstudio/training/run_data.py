@@ -12,6 +12,7 @@ from pathlib import Path
 from sdstudio.errors import TrainingDataError
 from sdstudio.training.config import TrainingConfig
 from sdstudio.training.datasets import FolderReport, ImagePool, scan_folder, split_validation
+from sdstudio.training.degradation_profiles import degrader
 from sdstudio.training.model_setup import resolve_base_model
 from sdstudio.training.pairs import EnhancePairs, RepairPairs, StylePairs
 
@@ -39,18 +40,29 @@ def uses_guided_repair(config: TrainingConfig) -> bool:
     return architecture in GUIDED_ARCHITECTURES
 
 
+def held_out_count(config: TrainingConfig, image_count: int) -> int:
+    """Validation photos of a folder: ``val_fraction`` of it, at least ``val_count``
+    (``datasets.split_validation`` validates on training photos when that is over half)."""
+    count = config.val_count
+    if config.val_fraction:
+        count = max(count, round(config.val_fraction * image_count))
+    return count if image_count >= 2 * count else min(count, image_count)
+
+
 def load_run_data(config: TrainingConfig) -> RunData:
     c = config
     report = scan_folder(c.data_dir, c.crop)
     report.raise_if_unusable("photo" if c.task != "style" else "content photo")
-    train_paths, val_paths = split_validation(report.images, c.val_count, c.seed)
+    held_out = held_out_count(c, report.count)
+    train_paths, val_paths = split_validation(report.images, held_out, c.seed)
     pool = ImagePool(train_paths, c.max_side)
     guided = c.task == "repair" and uses_guided_repair(c)
     style_paths: list[Path] = []
     if c.task == "repair":
         pairs = RepairPairs(pool, c.crop, c.color_jitter, guided)
     elif c.task == "enhance":
-        pairs = EnhancePairs(pool, c.crop, c.network_hyperparameters()["scale"], c.color_jitter)
+        scale = c.network_hyperparameters()["scale"]
+        pairs = EnhancePairs(pool, c.crop, scale, c.color_jitter, degrader(c.degradation))
     elif c.style_source == "preset":
         from sdstudio.training.preset_pairs import PresetStylePairs
 

@@ -26,23 +26,24 @@ from sdstudio.training.datasets import decode_image
 from sdstudio.training.events import (
     CheckpointSaved,
     GuardTriggered,
-    RunFinished,
     RunStarted,
     SampleGridSaved,
     StepDone,
     TrainingEvent,
     Validated,
 )
+from sdstudio.training.keep_best import KeepBest
 from sdstudio.training.losses import PatchNCE
 from sdstudio.training.model_setup import (
     ExponentialMovingAverage,
     build_discriminator,
     build_generator,
-    export_model,
     resolve_device,
     unique_model_path,
 )
+from sdstudio.training.recipe import apply_base_recipe
 from sdstudio.training.run_data import load_run_data
+from sdstudio.training.run_export import export_run
 from sdstudio.training.runs import load_run_config  # noqa: F401 (scripts use it)
 from sdstudio.training.stability_guard import Problem, StabilityGuard
 from sdstudio.training.steps import Networks, TaskStep
@@ -64,7 +65,7 @@ class TrainingRun:
         run_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.config = config
+        self.config = config if resume else apply_base_recipe(config)
         default_dir = runs.find_run_dir(config.name) if resume else run_dir_for(config.name)
         self.run_dir = Path(run_dir) if run_dir is not None else default_dir
         self.clock = clock
@@ -100,6 +101,7 @@ class TrainingRun:
         self.loss_history: list[tuple[int, float, float | None]] = []
         self.scores: dict = {}
         self.model_path: str | None = None
+        self.keeper = KeepBest(config.task, has_base=bool(config.base_model))
         if resume:
             self._restore(checkpoints.load_checkpoint(self.run_dir))
         else:
@@ -146,7 +148,9 @@ class TrainingRun:
         images = [decode_image(path) for path in self.val_paths]
         styles = [decode_image(path) for path in self.style_paths[:4]]
         scale = self.hyperparameters.get("scale", c.scale)
-        return Validator(c.task, images, c.val_size, scale, c.seed, styles, self.guided)
+        return Validator(
+            c.task, images, c.val_size, scale, c.seed, styles, self.guided, c.degradation
+        )
 
     # ----- state -----
     def _modules(self) -> dict[str, torch.nn.Module | torch.optim.Optimizer]:
@@ -167,6 +171,8 @@ class TrainingRun:
             name: copy.deepcopy(module.state_dict()) for name, module in self._modules().items()
         }
         state["torch_rng"] = torch.get_rng_state()
+        if self.keeper.best_state is not None:
+            state["best_generator"] = self.keeper.best_state
         return state
 
     def _meta(self) -> dict:
@@ -180,6 +186,7 @@ class TrainingRun:
             "scores": self.scores,
             "model_path": self.model_path,
             "run_folder": self.run_dir.name,  # whose model_path it is (see _restore)
+            "keep_best": self.keeper.meta(),
         }
 
     def _load_tensors(self, tensors: dict) -> None:
@@ -199,6 +206,8 @@ class TrainingRun:
         self.guard.load_state(meta["guard"])
         self.loss_history = [tuple(entry) for entry in meta.get("loss_history", [])]
         self.scores = meta.get("scores", {})
+        self.keeper.load_meta(meta.get("keep_best"))
+        self.keeper.best_state = tensors.get("best_generator")
         # A checkpoint copied from another run folder names that run's model file: this run
         # exports a file of its own instead of writing over the other run's model.
         owned = meta.get("run_folder") == self.run_dir.name
@@ -256,6 +265,7 @@ class TrainingRun:
         )
         self.scores["model"] = model_scores
         self.scores["step"] = self.step
+        self.keeper.offer(self.step, model_scores, self.ema.shadow.state_dict())
         grid = save_png(self.run_dir / GRID_NAME, self.validator.grid(outputs))
         return dict(self.scores), grid
 
@@ -279,6 +289,7 @@ class TrainingRun:
             c.checkpoint_every, total, c.checkpoint_every_s, self.clock
         )
         started, done_at_start = self.clock(), self.step
+        self.started_at = started
         try:
             while self.step < total:
                 batch = {
@@ -353,24 +364,13 @@ class TrainingRun:
             target = unique_model_path(self.config.name, self.model_path)
             self.model_path = str(target)
             self.save_checkpoint()  # remembers the export path for a longer resumed run
-            info = export_model(
-                target,
-                copy.deepcopy(self.ema.shadow),
-                self.config,
-                self.architecture,
-                self.hyperparameters,
-                self.base,
-                steps=self.step,
-                image_count=self.image_count,
-                scores=self.scores,
-                processes=self.context.world_size,
-            )
-            path = str(info.path)
+            finished = export_run(self, target, self.clock() - self.started_at)
+            path = finished.model_path
             self._record_state(finished=True)  # the wizard no longer offers it to resume
             (self.run_dir / "guard_events.json").write_text(
                 json.dumps(self.guard.history, indent=1), encoding="utf-8"
             )
-            yield RunFinished(self.step, path, dict(self.scores))
+            yield finished
         distributed.barrier(self.context)
         return path
 

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from sdstudio.training.damage_masks import damage_mask
-from sdstudio.training.degradations import fixed_degradation
+from sdstudio.training.degradation_profiles import fixed_degradation_for
 from sdstudio.training.pairs import repair_input, to_chw
 
 VALIDATION_MASK_KINDS = ("blobs", "boxes", "scratches", "strokes", "dust", "cracks")
@@ -79,6 +79,7 @@ class Validator:
         seed: int = 0,
         style_examples: list[np.ndarray] | None = None,
         guided: bool = False,  # repair: the network takes the classical fills
+        degradation: str | None = None,  # enhance: the profile the inputs are made with
     ) -> None:
         if task == "enhance":
             size -= size % (4 * scale)
@@ -96,7 +97,7 @@ class Validator:
                 inputs.append(repair_input(target, mask, guided))
             elif task == "enhance":
                 clean = target.astype(np.float32) / 255.0
-                low = fixed_degradation(clean, scale, seed * 1000 + index)
+                low = fixed_degradation_for(degradation, clean, scale, seed * 1000 + index)
                 inputs.append(low.transpose(2, 0, 1).astype(np.float32))
             else:
                 inputs.append(to_chw(target))

@@ -46,7 +46,7 @@ def test_the_shortcuts_dialog_names_its_sections_after_the_menus(window):
         table.item(row, 0).text() for row in range(table.rowCount()) if table.item(row, 1) is None
     ]
     assert headings[:4] == ["File", "Edit", "View", "Mask"]
-    assert headings[-1] == "Canvas"
+    assert headings[-2:] == ["Canvas", "Jobs"]
     # Asking again shows the same window, not a second one.
     QTest.keyClick(window.canvas, Qt.Key.Key_Slash, Qt.KeyboardModifier.ControlModifier)
     assert len(window.findChildren(KeyboardShortcutsDialog)) == 1

@@ -72,9 +72,12 @@ def test_style_preset_click_applies_the_pencil_sketch(qtbot, window):
     # A grey pencil drawing: the three channels agree.
     assert np.abs(styled[..., 0] - styled[..., 1]).max() <= 8
     assert window.document.history_params()[-1]["preset"] == "pencil_sketch"
-    # The thumbnails follow the photo: now they show the pencil drawing, styled again.
+    # A click now redoes the step from the photo before it, so the thumbnails still
+    # preview the photo; with "Apply on top" they show the pencil drawing, styled again.
+    qtbot.waitUntil(lambda: panel.thumbnails_pending() == 0, timeout=REAL_JOB_TIMEOUT_MS)
+    assert panel.preset_buttons["cartoon"].icon().pixmap(96, 96).toImage() == plain
     with qtbot.waitSignal(panel.thumbnails_ready, timeout=REAL_JOB_TIMEOUT_MS):
-        pass
+        panel.on_top_check.setChecked(True)
     after = panel.preset_buttons["cartoon"].icon().pixmap(96, 96).toImage()
     assert after.width() == 96 and after.height() == 72
     assert after != plain

@@ -48,10 +48,13 @@ def _set_strength(qtbot, window, panel, percent: int) -> None:
         panel.strength.slider.setValue(percent)
 
 
-def _foreground_jobs(engine: FakeEngine, window) -> list:
-    """The style jobs that became undo steps (thumbnails are tiny background jobs)."""
-    height = window.document.image.shape[0]
-    return [job for job in engine.jobs if job.image.shape[0] == height]
+def _foreground_jobs(engine: FakeEngine) -> list:
+    """The style jobs that became undo steps (thumbnails run on the CPU by name)."""
+    return [job for job in engine.jobs if job.device != "cpu"]
+
+
+def _thumbnail_jobs(engine: FakeEngine, since: int) -> list:
+    return [job for job in engine.jobs[since:] if job.device == "cpu"]
 
 
 def test_strength_redoes_the_style_from_the_photo_before_it(qtbot, window, panel, engine):
@@ -101,14 +104,14 @@ def test_each_settled_change_is_one_undo_step(qtbot, window, panel, engine):
     open_photo(window, photo())
     stack = window.document.undo_stack
     _apply(qtbot, window, panel, "charcoal")
-    steps, jobs = stack.count(), len(_foreground_jobs(engine, window))
+    steps, jobs = stack.count(), len(_foreground_jobs(engine))
     slider = panel.strength.slider
     with qtbot.waitSignal(window.job_controller.result_applied, timeout=JOB_TIMEOUT_MS):
         for percent in (90, 80, 70, 60):  # keys pressed in a quick burst
             slider.setValue(percent)
     qtbot.wait(500)  # longer than the debounce: nothing else comes
     assert stack.count() == steps + 1
-    assert len(_foreground_jobs(engine, window)) == jobs + 1
+    assert len(_foreground_jobs(engine)) == jobs + 1
     assert engine.jobs[-1].strength == pytest.approx(0.6)
 
     slider.setSliderDown(True)  # a mouse drag: only the release counts
@@ -131,7 +134,7 @@ def test_strength_before_any_style_only_sets_the_next_click(qtbot, window, panel
     steps = window.document.undo_stack.count()
     panel.strength.slider.setValue(35)
     qtbot.wait(500)
-    assert window.document.undo_stack.count() == steps and not _foreground_jobs(engine, window)
+    assert window.document.undo_stack.count() == steps and not _foreground_jobs(engine)
     _apply(qtbot, window, panel, "pop_art")
     assert engine.jobs[-1].strength == pytest.approx(0.35)
 
@@ -190,15 +193,21 @@ def test_thumbnails_show_what_a_click_would_style(qtbot, window, panel, engine):
     first = len(engine.jobs)
     with qtbot.waitSignal(panel.thumbnails_ready, timeout=JOB_TIMEOUT_MS):
         _apply(qtbot, window, panel, "cartoon")
-    thumbnails = [job for job in engine.jobs[first:] if max(job.image.shape[:2]) == THUMBNAIL_SIDE]
+    thumbnails = _thumbnail_jobs(engine, first)
     assert len(thumbnails) == len(panel.presets)
     for job in thumbnails:  # a click replaces the cartoon, so they preview the photo
-        np.testing.assert_array_equal(job.image, small_copy(pixels, THUMBNAIL_SIDE))
+        expected = (
+            pixels
+            if job.preset not in panel._trained_styles
+            else small_copy(pixels, THUMBNAIL_SIDE)
+        )
+        np.testing.assert_array_equal(job.image, expected)
     after = len(engine.jobs)
     _set_strength(qtbot, window, panel, 50)
     qtbot.wait(500)
     assert len(engine.jobs) == after + 1  # the picture before the step is unchanged
     with qtbot.waitSignal(panel.thumbnails_ready, timeout=JOB_TIMEOUT_MS):
         panel.on_top_check.setChecked(True)  # now a click styles the cartoon itself
-    current = small_copy(window.document.image, THUMBNAIL_SIDE)
-    np.testing.assert_array_equal(engine.jobs[-1].image, current)
+    np.testing.assert_array_equal(engine.jobs[-1].image, window.document.image)
+    icon = panel.preset_buttons["oil_painting"].icon().pixmap(96, 96).toImage()
+    assert (icon.width(), icon.height()) == (96, 72)  # the styled preview, shrunk

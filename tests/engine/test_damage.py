@@ -78,7 +78,7 @@ def test_higher_sensitivity_never_marks_fewer_pixels(tiny_model):
     image = photo(120, 160, seed=1)
     probability = _drive(iter_damage_probability(image, model_path=tiny_model))
     masks = [mask_from_probability(probability, s) for s in np.linspace(0, 1, 11)]
-    for lower, higher in zip(masks, masks[1:]):
+    for lower, higher in zip(masks[:-1], masks[1:], strict=True):
         assert not (lower & ~higher).any()  # every pixel marked at lower is marked at higher
     counts = [int(m.sum()) for m in masks]
     assert counts[0] < counts[-1]

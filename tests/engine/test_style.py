@@ -273,7 +273,8 @@ def test_a_network_that_learnt_a_preset_before_its_finish_gets_the_finish_after_
     from tests.engine.helpers import drive, save_tiny_style_model
 
     save_tiny_style_model(user_models_dir(), "vintage_film", extra_metadata={"finish": "film"})
-    image = photo_like(60, 80, seed=4)
+    # Large enough to be finished at its own size (smaller ones are finished enlarged).
+    image = photo_like(450, 600, seed=4)
     method = find_style_network("vintage_film")
     painted, _ = drive(run_style_network(method, image, torch.device("cpu"), []))
     result, progress = run_to_end(StyleJob(image=image, preset="vintage_film", seed=3))

@@ -49,9 +49,13 @@ def test_every_kind_of_damage_is_drawn_and_marked(kind):
     photo = generated_photo(192, 192)
     marked = [
         render_damage_sample(
-            np.random.default_rng(seed), photo, damage_probability=1.0, kinds=(kind,),
+            np.random.default_rng(seed),
+            photo,
+            damage_probability=1.0,
+            kinds=(kind,),
             distractors=False,
-        ).mask.mean() / 255  # fmt: skip
+        ).mask.mean()
+        / 255  # fmt: skip
         for seed in range(4)
     ]
     assert max(marked) > 0.001, f"{kind} never changed the picture"

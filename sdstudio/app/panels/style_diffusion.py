@@ -133,9 +133,7 @@ class DiffusionStyleGroup(QGroupBox):
     def update_enabled(self, panel_enabled: bool) -> None:
         """Apply needs a free panel, a checkpoint and a prompt."""
         self.apply_button.setEnabled(
-            panel_enabled
-            and self.model_combo.count() > 0
-            and bool(self.prompt_edit.text().strip())
+            panel_enabled and self.model_combo.count() > 0 and bool(self.prompt_edit.text().strip())
         )
 
     def apply(self) -> None:

@@ -30,6 +30,7 @@ from sdstudio.app.panels.common import LabelledSlider, pixmap_from_rgb, small_co
 from sdstudio.app.panels.style_adjust import SliderSettle, StyleAdjuster
 from sdstudio.app.panels.style_diffusion import DiffusionStyleGroup
 from sdstudio.engine.style.presets_info import StylePreset, style_names_and_descriptions
+from sdstudio.engine.style.scale import preview_image
 from sdstudio.jobs import JobResult, StyleJob
 
 OWNER = "style"
@@ -255,11 +256,17 @@ class StylePanel(QWidget):
         options = self.renderer_options()
         self._thumbnail_base = (image, options)
         small = small_copy(image, THUMBNAIL_SIDE)
-        preview = pixmap_from_rgb(small)
+        # A filter is styled at the smallest size that still shows all its texture and
+        # the result shrunk, so the thumbnail is a downscale of the full-size result; a
+        # network paints at its own working size anyway, so it gets the tiny copy.
+        preview = preview_image(image)
+        networks = self._trained_styles if self.use_trained_check.isChecked() else set()
+        plain = pixmap_from_rgb(small)
         for preset in self.presets:
-            self.preset_buttons[preset.id].setIcon(preview)  # plain photo until styled
-            # device="cpu": thumbnails are tiny; a GPU round trip would cost more than it saves.
-            job = StyleJob(small, preset.id, strength=1.0, device="cpu", options=dict(options))
+            self.preset_buttons[preset.id].setIcon(plain)  # the photo until styled
+            source = small if preset.id in networks else preview
+            # device="cpu": thumbnails are small; a GPU round trip would cost more than it saves.
+            job = StyleJob(source, preset.id, strength=1.0, device="cpu", options=dict(options))
             job_id = self.controller.run_background(job, self._thumbnail_done)
             if job_id is not None:
                 self._thumbnail_jobs[job_id] = preset.id
@@ -272,7 +279,7 @@ class StylePanel(QWidget):
         if preset_id is None:
             return  # a thumbnail of an image that has changed since
         if result is not None:
-            icon = pixmap_from_rgb(np.ascontiguousarray(result.image))
+            icon = pixmap_from_rgb(np.ascontiguousarray(small_copy(result.image, THUMBNAIL_SIDE)))
             self.preset_buttons[preset_id].setIcon(icon)
         if not self._thumbnail_jobs:
             self.thumbnails_ready.emit()

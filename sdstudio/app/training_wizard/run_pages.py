@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from sdstudio.app.training_wizard.loss_plot import LossPlot
 from sdstudio.training import events as ev
 from sdstudio.training.config import format_duration
+from sdstudio.training.keep_best import BETTER, NO_BETTER
 
 POLL_MS = 100
 STOP_TIMEOUT_S = 60.0  # a step on a slow CPU can take a while; then the process is ended
@@ -170,9 +171,17 @@ class LivePage(QWizardPage):
             self.eta.setText(f"Paused at step {event.step}.")
         elif isinstance(event, ev.RunFinished):
             self.finished_event = event
-            self._wizard.outcome.model_path = event.model_path
-            self._wizard.outcome.scores = event.scores
-            self.status.setText("Done. The model is in your models folder and in the panels.")
+            outcome = self._wizard.outcome
+            outcome.model_path, outcome.scores = event.model_path, event.scores
+            outcome.outcome, outcome.gain_db = event.outcome, event.gain_db
+            outcome.comparison_path = event.comparison_path
+            outcome.held_out_count = event.held_out_count
+            if event.outcome == NO_BETTER:
+                self.status.setText(
+                    "Done, but the new model is no better than the one you started from."
+                )
+            else:
+                self.status.setText("Done. The model is in your models folder and in the panels.")
             self._wizard.refresh_panels()
             self.completeChanged.emit()
         elif isinstance(event, ev.RunCancelled):
@@ -199,25 +208,61 @@ class LivePage(QWizardPage):
         )
 
 
+# What "better" means on the finish page, per task, in the person's words.
+GAIN_WORDS = {"enhance": "Sharper on your photos", "repair": "Better repairs on your photos"}
+PRIMARY_METRIC = {"enhance": "psnr", "repair": "psnr_hole"}
+COMPARISON_CAPTION = "Your held-out photos: the model you started from | your new model | original"
+
+
+def outcome_sentences(task: str, outcome, base_name: str) -> tuple[str, str]:
+    """(headline, second line) of the finish page: words first, the number after."""
+    photos = f"{outcome.held_out_count} held-out image(s)"
+    gain = outcome.gain_db
+    if outcome.outcome == BETTER and gain is not None:
+        return GAIN_WORDS.get(task, "Better on your photos"), f"+{gain:.1f} dB on {photos}"
+    if outcome.outcome == NO_BETTER:
+        number = f"{gain:+.1f} dB at best on {photos}" if gain is not None else photos
+        return (
+            "No better than the model you started from; it was not made the default",
+            f"{number}. The saved file holds {base_name or 'the starting model'} unchanged.",
+        )
+    return "Your model is ready", "Scores on photos held out from training are below."
+
+
 class FinishPage(QWizardPage):
     def __init__(self, wizard) -> None:
         super().__init__()
         self._wizard = wizard
-        self.setTitle("Your model is ready")
+        self.setTitle("Training finished")
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("model_name")
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        self.headline.setStyleSheet("font-size: 15pt; font-weight: bold")
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.comparison = QLabel()
+        self.comparison.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.comparison.setMinimumSize(240, 120)
+        self.comparison_caption = QLabel(COMPARISON_CAPTION)
+        self.comparison_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Classical method", "Starting model", "Your model"])
+        self.table.setMaximumHeight(110)
         self.use_button = QPushButton("Use this model")
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.comparison, 1)
+        layout.addWidget(self.comparison_caption)
         row = QHBoxLayout()
         row.addWidget(QLabel("Name:"))
         row.addWidget(self.name_edit, 1)
         layout.addLayout(row)
         layout.addWidget(QLabel("Scores on photos held out from training:"))
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
         layout.addWidget(self.use_button)
         layout.addWidget(self.message)
         self.use_button.clicked.connect(self.use_model)
@@ -227,8 +272,17 @@ class FinishPage(QWizardPage):
 
         outcome = self._wizard.outcome
         info = read_model_info(outcome.model_path)
+        base_name = self._base_name(info)
         self.name_edit.setText(info.name)
         self.setSubTitle(f"Saved as {info.path}")
+        headline, detail = outcome_sentences(self._wizard.choices.task, outcome, base_name)
+        self.headline.setText(headline)
+        self.detail.setText(detail)
+        if outcome.outcome == BETTER:
+            self.setTitle("Your model is ready")
+        if outcome.outcome == NO_BETTER:
+            self.use_button.setText("Select it by name anyway")
+        self._show_comparison(outcome.comparison_path)
         scores = outcome.scores
         metrics = list((scores.get("model") or {}).keys())
         self.table.setRowCount(len(metrics))
@@ -236,9 +290,38 @@ class FinishPage(QWizardPage):
         for row, metric in enumerate(metrics):
             for column, who in enumerate(("classical", "base", "model")):
                 value = (scores.get(who) or {}).get(metric)
-                text = "–" if value is None else f"{value:.3f}"
+                text = "–" if value is None else f"{value:.2f}"
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+
+    @staticmethod
+    def _base_name(info) -> str:
+        from sdstudio.engine.model_file import read_model_info
+
+        base_file = info.metadata.get("base_model", "")
+        if not base_file:
+            return ""
+        for folder in _model_folders():
+            try:
+                return read_model_info(folder / base_file).name
+            except Exception:  # not in this folder (or unreadable): try the next
+                continue
+        return base_file
+
+    def _show_comparison(self, path: str) -> None:
+        pixmap = QPixmap(path) if path else QPixmap()
+        self.comparison.setVisible(not pixmap.isNull())
+        self.comparison_caption.setVisible(not pixmap.isNull())
+        if pixmap.isNull():
+            return
+        self.comparison.setPixmap(
+            pixmap.scaled(
+                560,
+                300,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
 
     def apply_name(self) -> None:
         """Writes a changed name into the model file (its file name, the id, stays)."""
@@ -256,6 +339,15 @@ class FinishPage(QWizardPage):
     def use_model(self) -> None:
         self.apply_name()
         if self._wizard.use_model(self._wizard.outcome.model_path):
-            self.message.setText("Selected in the panel on the right.")
+            self.message.setText(
+                "Selected by name in the panel on the right. Other photos keep the automatic "
+                "choice; pick this model there whenever you want it."
+            )
         else:
             self.message.setText("The model is in your models folder; the panels list it.")
+
+
+def _model_folders():
+    from sdstudio.paths import bundled_models_dir, user_models_dir
+
+    return [user_models_dir(), bundled_models_dir()]

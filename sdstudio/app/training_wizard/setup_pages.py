@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from sdstudio.app.training_wizard.background import THUMBNAIL_SIDE, DeviceProbe, FolderScan
-from sdstudio.training.config import PRESETS, estimate_seconds, format_duration
+from sdstudio.training.config import PRESETS, TrainingConfig, format_duration
 
 TASK_TEXT = {
     "repair": (
@@ -260,6 +260,8 @@ class SettingsPage(QWizardPage):
         self.probe = DeviceProbe(self)
         self.probe.found.connect(self._on_devices)
         self.base_combo.currentIndexChanged.connect(self._update_visibility)
+        # The estimate depends on the base: its recipe decides what one step costs.
+        self.base_combo.currentIndexChanged.connect(self._update_estimates)
         self.device_combo.currentIndexChanged.connect(self._update_estimates)
         self.name_edit.textChanged.connect(lambda: self.message.setText(""))
         self._probed = False
@@ -329,12 +331,33 @@ class SettingsPage(QWizardPage):
             ("standard", "Standard"),
             ("thorough", "Thorough"),
         ):
-            seconds = estimate_seconds(task, kind, preset)
+            seconds = self._estimate(task, kind, preset)
             steps = PRESETS[preset]["steps"]
             self.preset_combo.addItem(
                 f"{label}: {steps} steps, about {format_duration(seconds)}", preset
             )
         self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(current)))
+
+    def _estimate(self, task: str, device_kind: str, preset: str) -> float:
+        """The run's time as ``estimate.estimate_preset_seconds`` sees these choices."""
+        from sdstudio.training.estimate import estimate_preset_seconds
+
+        choices = self._wizard.choices
+        config = TrainingConfig(
+            task=task,
+            data_dir=choices.data_dir,
+            name="estimate",
+            base_model=self.base_combo.currentData(),
+            scale=int(self.scale_combo.currentData() or 2),
+        )
+        for key, value in self._wizard.config_overrides.items():
+            setattr(config, key, value)
+        try:
+            return estimate_preset_seconds(config, preset, device_kind, choices.image_count)
+        except Exception:  # an unreadable base file: the plain table still gives a time
+            from sdstudio.training.config import estimate_seconds
+
+            return estimate_seconds(task, device_kind, preset)
 
     def validatePage(self) -> bool:  # noqa: N802
         from sdstudio.app.training_wizard.wizard import name_problem

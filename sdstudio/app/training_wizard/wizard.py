@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
 from sdstudio.app.training_wizard.run_pages import FinishPage, LivePage
 from sdstudio.app.training_wizard.setup_pages import DataPage, SettingsPage, TaskPage
 from sdstudio.training.config import TrainingConfig, run_slug
+from sdstudio.training.recipe import apply_base_recipe
 from sdstudio.training.runs import find_run_dir, read_run_config
 
 TASK_PAGE, DATA_PAGE, SETTINGS_PAGE, LIVE_PAGE, FINISH_PAGE = range(5)
@@ -35,6 +36,11 @@ class WizardChoices:
 class RunOutcome:
     model_path: str = ""
     scores: dict[str, Any] = field(default_factory=dict)
+    outcome: str = ""  # keep_best: "better", "no_better", "trained"
+    gain_db: float | None = None
+    comparison_path: str = ""
+    held_out_count: int = 0
+    base_name: str = ""
 
 
 def base_models(task: str) -> list:
@@ -120,6 +126,7 @@ class TrainingWizard(QWizard):
             style_preset=c.style_preset,
             device=c.device,
         ).with_preset(c.preset)
+        apply_base_recipe(config)  # first, so that the overrides (tests) win over it
         for key, value in self.config_overrides.items():
             setattr(config, key, value)
         return config

@@ -24,6 +24,7 @@ from torch.nn import functional as F
 
 from sdstudio.engine.networks.padding import pad_to_multiple
 
+
 class SeparableBlock(nn.Module):
     """Residual depthwise 3x3 (optionally dilated) + pointwise 1x1 + LeakyReLU."""
 
@@ -89,7 +90,7 @@ class DamageUNet(nn.Module):
         x = pad_to_multiple(x, self.size_multiple, minimum=self.size_multiple)
         x = self.top(self.stem(F.pixel_unshuffle(x, 2)))
         skips = [x]
-        for down, encoder in zip(self.downs, self.encoders):
+        for down, encoder in zip(self.downs, self.encoders, strict=True):
             x = encoder(down(x))
             skips.append(x)
         skips.pop()

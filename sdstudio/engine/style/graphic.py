@@ -29,8 +29,10 @@ def ink_lines(gray: torch.Tensor, ctx: TileContext, sigma: float, weight: float)
 
 
 def ink_lines_reach(ctx: TileContext, sigma: float, weight: float) -> int:
-    return f.gaussian_radius(ctx.length(sigma * 1.6)) + ctx.px(5) + f.gaussian_radius(
-        ctx.length(weight)
+    return (
+        f.gaussian_radius(ctx.length(sigma * 1.6))
+        + ctx.px(5)
+        + f.gaussian_radius(ctx.length(weight))
     )
 
 

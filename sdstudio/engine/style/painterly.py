@@ -23,9 +23,13 @@ def _shape(rgb: torch.Tensor) -> tuple[int, int]:
 
 def oil_painting(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     """Flat colour patches laid in strokes along the contours, with impasto and canvas."""
-    paint = f.kuwahara(rgb, ctx.px(8), sharpness=8)
-    paint = f.kuwahara(paint, ctx.px(4), sharpness=8)
-    paint = f.saturate(paint, 1.3)
+    paint = f.kuwahara(rgb, ctx.px(10), sharpness=8)
+    paint = f.kuwahara(paint, ctx.px(5), sharpness=8)
+    paint = f.saturate(paint, 1.35)
+    # Painters simplify tones into a few values; it reads as paint even at a glance.
+    light = f.luminance(paint)
+    valued = f.soft_quantise(light, 9, 0.45)
+    paint = f.mix(paint, paint * ((valued + 0.03) / (light + 0.03)), 0.6).clamp(0, 1)
     weights = s.contour_weights(f.luminance(paint), ctx, smooth=3.0)
     # Each stroke carries a slightly different mix of paint, dragged along the form.
     marks = s.stroke_texture(weights, ctx, length=16, width=3, seed=1)
@@ -42,7 +46,7 @@ def oil_painting(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
 
 
 def oil_painting_reach(ctx: TileContext) -> int:
-    patches = ctx.px(8) + ctx.px(4)
+    patches = ctx.px(10) + ctx.px(5)
     direction = s.contour_weights_reach(ctx, 3.0)
     strokes = s.stroke_texture_reach(ctx, 16) + s.smear_reach(ctx, 12)
     relief = s.stroke_texture_reach(ctx, 12) + s.relief_shade_reach(ctx, 0.8)
@@ -95,7 +99,8 @@ def watercolour_reach(ctx: TileContext) -> int:
         ctx.px(6)
         + ctx.px(3)
         + f.gaussian_radius(ctx.length(4.0))
-        + int(ctx.length(3.0)) + 2
+        + int(ctx.length(3.0))
+        + 2
         + f.gaussian_radius(ctx.length(3.0))
         + f.gaussian_radius(ctx.length(0.8))
     )

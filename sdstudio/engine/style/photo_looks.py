@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from sdstudio.engine.style import filters as f
+from sdstudio.engine.style import strokes
 from sdstudio.engine.style.context import TileContext
 
 
@@ -43,8 +44,8 @@ def film_finish(film: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     """
     shape = _shape(film)
     light = f.luminance(film)
-    grain_noise = f.white_noise(ctx.origin, shape, ctx.seed + 41, ctx.device)
-    grain = f.gaussian_blur(grain_noise - 0.5, 0.5 * ctx.unit)
+    # Grain clumps a fixed share of the frame wide, as on film: in style pixels.
+    grain = (strokes.noise(ctx, shape, strokes.FINEST, 41) - 0.5) * 0.8
     film = film + grain * (0.16 * (1.0 - (2 * light - 1) ** 2) + 0.04)
     ys, xs = f.pixel_grid(ctx.origin, shape, ctx.device)
     height, width = ctx.image_size
@@ -55,7 +56,7 @@ def film_finish(film: torch.Tensor, ctx: TileContext) -> torch.Tensor:
 
 
 def film_finish_reach(ctx: TileContext) -> int:
-    return f.gaussian_radius(0.5 * ctx.unit) + 1
+    return 1  # per pixel: the grain is noise fixed to the whole image
 
 
 def vintage_film(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
@@ -70,8 +71,8 @@ def neon_glow(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     smooth = f.kuwahara(rgb, ctx.px(3), sharpness=8)
     smooth = f.gaussian_blur(smooth, 0.8 * ctx.unit)
     gx, gy = f.sobel(smooth.sum(1, keepdim=True) / 3)
-    # Per "style pixel", so a 24 MP photo (softer per-pixel edges) glows like a small one.
-    magnitude = torch.sqrt(gx * gx + gy * gy) * max(ctx.unit, 1.0)
+    # Per style pixel, so a 24 MP photo (softer per-pixel edges) glows like a small one.
+    magnitude = torch.sqrt(gx * gx + gy * gy) * ctx.unit
     edges = f.smoothstep(0.018, 0.06, magnitude)
     # Busy texture (grass, gravel) would light up everywhere: thin it where edges crowd.
     crowding = f.box_blur(edges, ctx.px(6))

@@ -28,7 +28,8 @@ def _shape(x: torch.Tensor) -> tuple[int, int]:
 
 def noise(ctx: TileContext, shape: tuple[int, int], cell: float, seed: int) -> torch.Tensor:
     """Smooth noise in [0, 1) with features ``cell`` style pixels wide (at least FINEST)."""
-    return f.value_noise(ctx.origin, shape, max(cell, FINEST) * ctx.unit, ctx.seed + seed, ctx.device)
+    cell_pixels = max(cell, FINEST) * ctx.unit
+    return f.value_noise(ctx.origin, shape, cell_pixels, ctx.seed + seed, ctx.device)
 
 
 def contour_weights(gray: torch.Tensor, ctx: TileContext, smooth: float) -> list[torch.Tensor]:
