@@ -1,13 +1,14 @@
 """Select object: time and accuracy on a 3 MP photo, against full-resolution GrabCut.
 
-    .venv/bin/python benchmarks/select_object.py            # ~1-2 minutes on a 2-core CPU
-    .venv/bin/python benchmarks/select_object.py --repeats 5
+    .venv/bin/python benchmarks/select_object.py              # ~1 minute on a 2-core CPU
+    .venv/bin/python benchmarks/select_object.py --photos      # + 3 real photos, ~10 minutes
 
 Cases at 2048 x 1536 (3.1 MP): the generated scenes of ``tests/engine/object_scenes.py``
 (an object with a known mask on a textured background; ``hard`` adds look-alike
-background patches, dark shadows and a thin stalk), and, when ``../shared/photos/val``
-is there, real photos resized to a long side of 2048 with a box drawn by hand around
-one object (no true mask: the IoU column is then the agreement with the baseline).
+background patches, dark shadows and a thin stalk), and with ``--photos`` real photos
+from ``../shared/photos/val`` resized to a long side of 2048 with a box drawn by hand
+around one object (no true mask: the IoU column is then the agreement with the
+baseline, which takes 1-5 minutes a photo).
 The baseline, plain ``cv2.grabCut`` with 5 iterations on the full-resolution pixels, is
 measured once per case in the same run; SD Studio's coarse-to-fine path is the median of
 ``--repeats`` runs. Both wall and process CPU seconds are printed: the CPU time is less
@@ -46,10 +47,12 @@ def timed(run) -> tuple[np.ndarray, float, float]:
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def cases(photos: Path):
+def cases(photos: Path | None):
     for hard in (False, True):
         scene = object_scene(WIDTH, HEIGHT, hard=hard)
         yield ("scene, hard" if hard else "scene"), scene.image, scene.box, scene.truth
+    if photos is None:
+        return
     for name, (fx, fy, fw, fh) in PHOTO_BOXES.items():
         path = photos / name
         if not path.is_file():
@@ -68,7 +71,14 @@ def cases(photos: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared" / "photos" / "val")
+    parser.add_argument(
+        "--photos",
+        type=Path,
+        nargs="?",
+        const=ROOT.parent / "shared" / "photos" / "val",
+        default=None,
+        help="also real photos from this folder (default ../shared/photos/val)",
+    )
     args = parser.parse_args()
 
     header = (
@@ -79,9 +89,12 @@ def main() -> None:
     print("|" + "---|" * (header.count("|") - 1))
     for name, pixels, box, truth in cases(args.photos):
         baseline, base_wall, base_cpu = timed(
-            lambda: select_object(pixels, box, full_resolution=True)
+            lambda pixels=pixels, box=box: select_object(pixels, box, full_resolution=True)
         )
-        runs = [timed(lambda: select_object(pixels, box)) for _ in range(args.repeats)]
+        runs = [
+            timed(lambda pixels=pixels, box=box: select_object(pixels, box))
+            for _ in range(args.repeats)
+        ]
         ours = runs[-1][0]
         wall = statistics.median(run[1] for run in runs)
         cpu = statistics.median(run[2] for run in runs)

@@ -285,8 +285,10 @@ class Canvas(CanvasInput, QGraphicsView):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
         super().scrollContentsBy(dx, dy)  # blits the photo; only the new strip is drawn
-        if self.split.enabled or self.showing_original or (
-            (tool := self.tool_object()) is not None and tool.busy()
+        if (
+            self.split.enabled
+            or self.showing_original
+            or ((tool := self.tool_object()) is not None and tool.busy())
         ):
             # Divider and labels are fixed on screen; a tool's rubber band ends at the
             # cursor, which stays where it is while the photo moves.

@@ -90,7 +90,9 @@ class ShapeTool(CanvasTool):
 
     def apply(self, shape: np.ndarray) -> None:
         document = self.canvas.document
-        document.set_mask(combine(document.mask, shape, self.mode), step_title(self.title, self.mode))
+        document.set_mask(
+            combine(document.mask, shape, self.mode), step_title(self.title, self.mode)
+        )
 
     def image_size(self) -> tuple[int, int]:
         return self.canvas.document.size()
@@ -281,7 +283,10 @@ class PolygonLassoTool(ShapeTool):
         self._hover = pos
         if not self.points:
             self.mode = combine_mode(event.modifiers())
-        elif len(self.points) >= 3 and _distance(pos, self._on_screen(self.points[0])) <= CLOSE_DISTANCE:
+        elif (
+            len(self.points) >= 3
+            and _distance(pos, self._on_screen(self.points[0])) <= CLOSE_DISTANCE
+        ):
             self.close()
             return True
         elif _distance(pos, self._on_screen(self.points[-1])) < _SAME_POINT:

@@ -84,8 +84,7 @@ TOOLS = (
         "O",
         "Mask an object: drag a box around it",
         "select-object",
-        "Select object: drag a box around it, then touch up with B / E or Mask > Grow, "
-        "Shrink.",
+        "Select object: drag a box around it, then touch up with B / E or Mask > Grow, Shrink.",
     ),
 )
 
@@ -125,6 +124,11 @@ def build_tool_actions(window: MainWindow) -> tuple[QActionGroup, dict[str, QAct
     def follow(tool: str) -> None:
         if tool in actions:
             actions[tool].setChecked(True)
+        elif (checked := group.checkedAction()) is not None:
+            # Another part's tool (crop, straighten): no mask tool shows as chosen.
+            group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+            checked.setChecked(False)
+            group.setExclusionPolicy(QActionGroup.ExclusionPolicy.Exclusive)
         if hints.get(tool):
             window.statusBar().showMessage(hints[tool], HINT_MS)
 

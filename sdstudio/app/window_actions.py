@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from sdstudio.app.canvas import TOOL_BRUSH, TOOL_ERASER
+from sdstudio.app.image_tools import ImageTools
 from sdstudio.app.mask_margin import MaskMarginActions
 from sdstudio.app.tool_actions import build_tool_actions
 from sdstudio.paths import resource_path
@@ -262,6 +263,9 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
     view_menu.addAction(a.show_original)
     view_menu.addSeparator()
     window.view_menu = view_menu
+
+    # Crop, straighten, quarter turns, flips, resize and extend canvas (image_tools).
+    window.image_tools = ImageTools(window, bar.addMenu("&Image"), a.tool_group)
 
     mask_menu = bar.addMenu("Mas&k")
     for action in (

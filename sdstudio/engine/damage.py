@@ -6,8 +6,10 @@ on the whole photo so tiles share them) and returns a damage probability per pix
 photo size runs in overlapping tiles (``imaging.tiling``): one tile is in memory as a
 tensor at a time, and the blended probabilities meet without seams.
 
-``sensitivity`` (0..1) sets the decision threshold: 0.5 is the operating point the model
-was trained and benchmarked at (probability 0.5); higher marks more, lower marks less.
+``sensitivity`` (0..1) sets the decision threshold: 0.5 is the model's operating point
+(the probability threshold its file names as ``operating_threshold``, chosen by the
+trainer on held-out training photos; 0.5 when the file names none); higher marks more,
+lower marks less.
 The mask is a proposal the user edits before repairing it.
 """
 
@@ -33,8 +35,8 @@ TILE_OVERLAP = 96
 # Cue channels are uint8 top-hat values; strong damage reaches a few hundred levels'
 # contrast, so /128 keeps them in about [0, 2], near the RGB inputs' range.
 CUE_DIVISOR = 128.0
-# sensitivity -> probability threshold: logit(threshold) = -SPREAD * (sensitivity - 0.5)
-# so 0.5 gives 0.5, 1.0 gives about 0.05 and 0.0 about 0.95.
+# sensitivity -> probability threshold, in logits: logit(operating) - SPREAD * (s - 0.5);
+# with an operating threshold of 0.5, sensitivity 1.0 gives about 0.05 and 0.0 about 0.95.
 _SENSITIVITY_SPREAD = 2 * math.log(19.0)
 
 
@@ -42,11 +44,25 @@ def default_model_path() -> Path:
     return paths.bundled_models_dir() / DEFAULT_MODEL_FILE
 
 
-def threshold_for_sensitivity(sensitivity: float) -> float:
-    """The probability above which a pixel is damage; decreasing in ``sensitivity``."""
+def threshold_for_sensitivity(sensitivity: float, operating: float = 0.5) -> float:
+    """The probability above which a pixel is damage: ``operating`` at sensitivity 0.5,
+    decreasing in ``sensitivity``."""
     if not 0.0 <= sensitivity <= 1.0 or math.isnan(sensitivity):
         raise UserFacingError(f"Sensitivity must be between 0 and 1, not {sensitivity}.")
-    return 1.0 / (1.0 + math.exp(_SENSITIVITY_SPREAD * (sensitivity - 0.5)))
+    operating = min(max(operating, 1e-3), 1 - 1e-3)
+    logit = math.log(operating / (1 - operating)) - _SENSITIVITY_SPREAD * (sensitivity - 0.5)
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def operating_threshold(info) -> float:
+    """The probability threshold a damage model file names for sensitivity 0.5."""
+    try:
+        value = float(info.metadata.get("operating_threshold", "0.5"))
+    except ValueError:
+        raise ModelLoadError(f"{info.path.name}: operating_threshold is not a number.") from None
+    if not 0.0 < value < 1.0:
+        raise ModelLoadError(f"{info.path.name}: operating_threshold must lie in (0, 1).")
+    return value
 
 
 def network_input(
@@ -118,7 +134,8 @@ def _load_detector(model_path: str | Path | None, device):
     info = read_model_info(path)
     if info.task != "damage":
         raise ModelLoadError(f"{path.name} is a {info.task} model, not a damage detector.")
-    return network_cache.get(info, device)
+    network, dtype = network_cache.get(info, device)
+    return info, network, dtype
 
 
 def iter_damage_probability(
@@ -137,7 +154,7 @@ def iter_damage_probability(
     if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
         raise UserFacingError("Damage detection needs an 8-bit RGB or RGBA image.")
     torch_device = resolve_device(device)
-    network, dtype = _load_detector(model_path, torch_device)
+    _, network, dtype = _load_detector(model_path, torch_device)
     height, width = image.shape[:2]
     # Cues from the whole photo (uint8, small), so no tile sees a cut-off neighbourhood;
     # float inputs are made per tile, so memory stays bounded for any photo size.
@@ -162,9 +179,11 @@ def iter_damage_probability(
     return blender.result()[..., 0]
 
 
-def mask_from_probability(probability: np.ndarray, sensitivity: float = 0.5) -> np.ndarray:
+def mask_from_probability(
+    probability: np.ndarray, sensitivity: float = 0.5, operating: float = 0.5
+) -> np.ndarray:
     """uint8 (H, W) 0/255 mask from a uint8 probability map (x 255)."""
-    threshold = threshold_for_sensitivity(sensitivity) * 255.0
+    threshold = threshold_for_sensitivity(sensitivity, operating) * 255.0
     return np.where(probability.astype(np.float32) > threshold, 255, 0).astype(np.uint8)
 
 
@@ -177,11 +196,14 @@ def iter_detect_damage(
     tile_size: int = TILE_SIZE,
 ) -> Generator[Progress, None, np.ndarray]:
     """The generator form (yields Progress per tile, returns the mask) for jobs."""
+    from sdstudio.engine.model_file import read_model_info
+
     threshold_for_sensitivity(sensitivity)  # fail before any work
     probability = yield from iter_damage_probability(
         image, model_path=model_path, device=device, tile_size=tile_size
     )
-    return mask_from_probability(probability, sensitivity)
+    info = read_model_info(Path(model_path) if model_path is not None else default_model_path())
+    return mask_from_probability(probability, sensitivity, operating_threshold(info))
 
 
 def detect_damage(

@@ -71,7 +71,9 @@ def ellipse_mask(size: tuple[int, int], corner: Point, opposite: Point) -> np.nd
     """The ellipse inscribed in the rectangle between two corners, anti-aliased."""
     x0, x1 = sorted((corner[0], opposite[0]))
     y0, y1 = sorted((corner[1], opposite[1]))
-    return polygon_mask(size, ellipse_points((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2))
+    return polygon_mask(
+        size, ellipse_points((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2)
+    )
 
 
 def ellipse_points(cx: float, cy: float, rx: float, ry: float) -> list[Point]:
@@ -81,7 +83,9 @@ def ellipse_points(cx: float, cy: float, rx: float, ry: float) -> list[Point]:
     count = math.ceil(math.pi / math.acos(max(1.0 - ELLIPSE_TOLERANCE / radius, -1.0)))
     count = min(max(count, 16), 20_000)
     angles = np.linspace(0.0, 2.0 * math.pi, count, endpoint=False)
-    return list(zip((cx + rx * np.cos(angles)).tolist(), (cy + ry * np.sin(angles)).tolist()))
+    return list(
+        zip((cx + rx * np.cos(angles)).tolist(), (cy + ry * np.sin(angles)).tolist(), strict=True)
+    )
 
 
 def polygon_mask(size: tuple[int, int], points: Sequence[Point]) -> np.ndarray:
@@ -106,7 +110,8 @@ def polygon_mask(size: tuple[int, int], points: Sequence[Point]) -> np.ndarray:
     # Pillow fills the pixels whose index lies inside the outline, so a point at image
     # coordinate u lands on supersampled index u·factor − ½ (the pixel centres).
     outline = [
-        (round((x - left) * factor - 0.5), round((y - top) * factor - 0.5)) for x, y in zip(xs, ys)
+        (round((x - left) * factor - 0.5), round((y - top) * factor - 0.5))
+        for x, y in zip(xs, ys, strict=True)
     ]
     ImageDraw.Draw(canvas).polygon(outline, fill=255)
     if factor > 1:
@@ -130,7 +135,9 @@ def constrain_square(anchor: Point, point: Point) -> Point:
     return anchor[0] + math.copysign(side, dx), anchor[1] + math.copysign(side, dy)
 
 
-def box_corners(anchor: Point, point: Point, square: bool, from_centre: bool) -> tuple[Point, Point]:
+def box_corners(
+    anchor: Point, point: Point, square: bool, from_centre: bool
+) -> tuple[Point, Point]:
     """The two corners of a dragged box: from ``anchor`` to ``point``, or centred on
     ``anchor`` (Alt), and a square (Shift) when asked."""
     if square:

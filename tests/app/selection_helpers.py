@@ -23,7 +23,9 @@ VIEWS = [(1.0, False), (1.0, True), (2.5, True)]
 VIEW_IDS = ["100%", "100%-panned", "250%-panned"]
 
 
-def open_in_view(window, zoom: float, panned: bool, width: int = 1600, height: int = 1200, pixels=None):
+def open_in_view(
+    window, zoom: float, panned: bool, width: int = 1600, height: int = 1200, pixels=None
+):
     pixels = make_photo(width, height) if pixels is None else pixels
     window.document.open_loaded(LoadedImage(pixels=pixels, path=Path("/tmp/selection.png")))
     canvas = window.canvas

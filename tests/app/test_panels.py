@@ -180,7 +180,7 @@ def test_jobs_from_three_panels_queue_and_apply_in_order(qtbot, app_window, engi
     assert app_window.job_controller.status_widget.label.text().endswith("(+2 queued)")
     qtbot.waitUntil(lambda: len(applied) == 3, timeout=JOB_TIMEOUT_MS)
     repair_name = short_method_name(panels.repair.selected_method().name)
-    assert applied == [f"Repair ({repair_name})", "Style: Cartoon", "Enhance x2 (automatic)"]
+    assert applied == [f"Repair ({repair_name})", "Style: Cartoon, 100 %", "Enhance x2 (automatic)"]
     # Each job was built from the result of the one before: invert, invert, double.
     expected = np.repeat(np.repeat(pixels, 2, axis=0), 2, axis=1)
     np.testing.assert_array_equal(document.image, expected)
@@ -254,7 +254,7 @@ def test_style_applies_at_the_slider_strength_and_mask(qtbot, app_window, engine
         _click(panel.preset_buttons["watercolour"])
     params = document.history_params()[-1]
     assert params["preset"] == "watercolour" and params["strength"] == pytest.approx(0.35)
-    assert document.undo_stack.undoText() == "Style: Watercolour"
+    assert document.undo_stack.undoText() == "Style: Watercolour, 35 %, painted area"
     job = engine.jobs[-1]
     np.testing.assert_array_equal(job.mask, document.mask)  # the mask limits the effect
     document.clear_mask()

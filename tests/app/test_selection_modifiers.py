@@ -64,7 +64,9 @@ def test_keys_add_subtract_intersect_and_replace_each_one_undo_step(window, subt
 
     # A plain drag replaces whatever was there.
     drag_with(canvas, [QPoint(500, 400), QPoint(600, 500)])
-    assert np.array_equal(document.mask > 0, _filled(shape, _rect(canvas, QPoint(500, 400), QPoint(600, 500))))
+    assert np.array_equal(
+        document.mask > 0, _filled(shape, _rect(canvas, QPoint(500, 400), QPoint(600, 500)))
+    )
 
     for expected in reversed(masks):
         QTest.keyClick(canvas, Qt.Key.Key_Z, CTRL)

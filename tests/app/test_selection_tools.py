@@ -8,12 +8,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from tests.app.canvas_helpers import viewport_point
 from tests.app.selection_helpers import (
-    ALT,
-    CTRL,
     NO_KEYS,
     SHIFT,
     VIEW_IDS,
@@ -23,7 +20,6 @@ from tests.app.selection_helpers import (
     image_at,
     mask_bounds,
     open_in_view,
-    send_move,
     visible_image_rect,
 )
 from tests.imaging.polygon_checks import assert_mask_is_polygon
@@ -73,7 +69,9 @@ def test_ellipse_has_the_dragged_area_and_centre(window, zoom, panned):
     centre_x, centre_y = (x0 + x1) / 2, (y0 + y1) / 2
     assert mask[int(centre_y), int(centre_x)] == 255
     left, top, right, bottom = mask_bounds(mask)
-    assert abs((left + right + 1) / 2 - centre_x) <= 1 and abs((top + bottom + 1) / 2 - centre_y) <= 1
+    assert (
+        abs((left + right + 1) / 2 - centre_x) <= 1 and abs((top + bottom + 1) / 2 - centre_y) <= 1
+    )
     assert window.document.undo_stack.text(0) == "Ellipse"
 
 
@@ -92,7 +90,7 @@ def test_free_lasso_masks_the_inside_of_the_path(window, zoom, panned):
     assert canvas.tool == "lasso"
     corners = _arrow(canvas)
     path = []
-    for a, b in zip(corners, corners[1:] + corners[:1]):
+    for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
         path += _steps(a, b, 8)[:-1]
     drag_with(canvas, path + [corners[0]])
     polygon = [image_at(canvas, point) for point in corners]
@@ -146,3 +144,35 @@ def test_polygonal_lasso_keys_enter_double_click_backspace_and_escape(window):
     assert_mask_is_polygon(np.where(first > 0, 0, mask), polygon, margin=1.5)
     assert window.document.undo_stack.count() == 2
     assert window.document.undo_stack.text(1) == "Polygonal lasso (add)"
+
+
+def test_the_tools_are_buttons_in_the_brush_toolbar_with_their_keys(window):
+    open_in_view(window, 1.0, False, 400, 300)
+    canvas, toolbar = window.canvas, window.brush_toolbar
+    buttons = {
+        action.objectName(): toolbar.widgetForAction(action)
+        for action in toolbar.actions()
+        if action.objectName().startswith("tool_")
+    }
+    assert list(buttons) == [
+        "tool_brush",
+        "tool_eraser",
+        "tool_rectangle",
+        "tool_ellipse",
+        "tool_lasso",
+        "tool_polygon_lasso",
+        "tool_select_object",
+    ]
+    assert buttons["tool_brush"].isChecked()
+    QTest.mouseClick(buttons["tool_lasso"], Qt.MouseButton.LeftButton)
+    assert canvas.tool == "lasso" and buttons["tool_lasso"].isChecked()
+    assert not buttons["tool_brush"].isChecked()
+    tips = {name: button.toolTip() for name, button in buttons.items()}
+    assert tips["tool_rectangle"].endswith("(M)") and tips["tool_select_object"].endswith("(O)")
+    assert tips["tool_polygon_lasso"].endswith("(Shift+L)")
+    assert "Shift adds" in window.statusBar().currentMessage()
+
+    canvas.set_tool("crop")  # a tool of another part: no mask tool shows as chosen
+    assert not any(button.isChecked() for button in buttons.values())
+    QTest.keyClick(canvas, Qt.Key.Key_E)
+    assert canvas.tool == "eraser" and buttons["tool_eraser"].isChecked()

@@ -87,7 +87,7 @@ def test_another_preset_replaces_the_style_and_apply_on_top_stacks(qtbot, window
     steps = stack.count()
     _apply(qtbot, window, panel, "cartoon")
     np.testing.assert_array_equal(engine.jobs[-1].image, pixels)
-    assert stack.count() == steps + 1 and stack.undoText() == "Style: Cartoon"
+    assert stack.count() == steps + 1 and stack.undoText() == "Style: Cartoon, 100 %"
 
     panel.on_top_check.setChecked(True)
     assert "redoes" not in panel.hint_label.text()

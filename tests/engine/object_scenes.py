@@ -39,7 +39,9 @@ def object_scene(width: int = 2048, height: int = 1536, seed: int = 0, hard: boo
     )
     object_texture = noise(32, 20) + noise(8, 12) + grain
     stripes = 18 * np.sin((x + y) / (11 * unit))
-    colour = np.stack([200 + object_texture + stripes, 90 + object_texture * 0.7, 60 + object_texture * 0.4], -1)
+    colour = np.stack(
+        [200 + object_texture + stripes, 90 + object_texture * 0.7, 60 + object_texture * 0.4], -1
+    )
 
     cx, cy, radius = width * 0.47, height * 0.52, min(width, height) * 0.28
     angle = np.arctan2(y - cy, x - cx)

@@ -88,6 +88,22 @@ def test_higher_sensitivity_never_marks_fewer_pixels(tiny_model):
         detect_damage(image, model_path=tiny_model, sensitivity=1.5)
 
 
+def test_sensitivity_one_half_is_the_operating_point_the_model_file_names(tmp_path):
+    torch.manual_seed(0)
+    network = DamageUNet(**TINY)
+    with torch.no_grad():
+        network.head.weight.mul_(20.0)
+    path = tmp_path / "calibrated.safetensors"
+    save_model(path, network, task="damage", architecture="damage_unet", hyperparameters=TINY,
+               name="calibrated", extra_metadata={"operating_threshold": "0.8"})  # fmt: skip
+    image = photo(120, 160, seed=1)
+    probability = _drive(iter_damage_probability(image, model_path=path))
+    expected = np.where(probability > 0.8 * 255, 255, 0)
+    assert np.array_equal(detect_damage(image, model_path=path), expected)
+    assert threshold_for_sensitivity(0.5, 0.8) == pytest.approx(0.8)
+    assert threshold_for_sensitivity(0.9, 0.8) < 0.8 < threshold_for_sensitivity(0.1, 0.8)
+
+
 def test_classical_finder_finds_a_bright_scratch_and_little_else():
     image = photo(200, 240, seed=2)
     image[image.shape[0] // 3, :] = image[image.shape[0] // 3 - 3, :]  # remove photo()'s line

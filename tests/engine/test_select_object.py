@@ -50,10 +50,10 @@ def test_the_edge_follows_the_full_resolution_photo_not_the_working_copy(scenes,
     monkeypatch.setattr(
         engine,
         "_guided_upsample",
-        lambda inside, small, full: cv2.resize(
-            inside.astype(np.float32), full.shape[1::-1], interpolation=cv2.INTER_LINEAR
-        )
-        > 0.5,
+        lambda inside, small, full: (
+            cv2.resize(inside.astype(np.float32), full.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+            > 0.5
+        ),
     )
     blocky = select_object(scene.image, scene.box)
     assert edge_error(refined, scene.truth) < 0.6 * edge_error(blocky, scene.truth)

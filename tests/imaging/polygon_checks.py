@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def inside_polygon(xs: np.ndarray, ys: np.ndarray, polygon: list[tuple[float, float]]) -> np.ndarray:
+def inside_polygon(
+    xs: np.ndarray, ys: np.ndarray, polygon: list[tuple[float, float]]
+) -> np.ndarray:
     """Even-odd rule, by casting a ray to the right of each point."""
     inside = np.zeros(xs.shape, bool)
-    for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1]):
+    for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
         crosses = (y0 > ys) != (y1 > ys)
         with np.errstate(divide="ignore", invalid="ignore"):
             at_x = x0 + (ys - y0) * (x1 - x0) / (y1 - y0)
@@ -16,9 +18,11 @@ def inside_polygon(xs: np.ndarray, ys: np.ndarray, polygon: list[tuple[float, fl
     return inside
 
 
-def distance_to_outline(xs: np.ndarray, ys: np.ndarray, polygon: list[tuple[float, float]]) -> np.ndarray:
+def distance_to_outline(
+    xs: np.ndarray, ys: np.ndarray, polygon: list[tuple[float, float]]
+) -> np.ndarray:
     best = np.full(xs.shape, np.inf)
-    for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1]):
+    for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
         dx, dy = x1 - x0, y1 - y0
         length = max(dx * dx + dy * dy, 1e-12)
         t = np.clip(((xs - x0) * dx + (ys - y0) * dy) / length, 0, 1)
@@ -26,7 +30,9 @@ def distance_to_outline(xs: np.ndarray, ys: np.ndarray, polygon: list[tuple[floa
     return best
 
 
-def assert_mask_is_polygon(mask: np.ndarray, polygon: list[tuple[float, float]], margin: float) -> None:
+def assert_mask_is_polygon(
+    mask: np.ndarray, polygon: list[tuple[float, float]], margin: float
+) -> None:
     """Every pixel centre farther than ``margin`` px from the outline is fully in (inside
     the polygon) or fully out (outside it)."""
     ys, xs = np.mgrid[0 : mask.shape[0], 0 : mask.shape[1]] + 0.5

@@ -48,7 +48,7 @@ def test_ellipse_has_the_area_and_centre_it_was_drawn_with():
 def test_concave_polygon_covers_exactly_its_inside():
     star = [
         (100 + r * math.cos(k * math.pi / 5), 90 + r * math.sin(k * math.pi / 5))
-        for k, r in zip(range(10), [70, 28] * 5)
+        for k, r in zip(range(10), [70, 28] * 5, strict=True)
     ]
     mask = polygon_mask((200, 180), star)
     assert_mask_is_polygon(mask, star, margin=0.75)  # beyond the anti-aliased edge

@@ -66,6 +66,8 @@ def test_trains_resumes_and_exports_a_loadable_model(script, photos, tmp_path, c
     assert info.task == "damage" and info.architecture == "damage_unet"
     assert info.hyperparameters["widths"] == [4, 8]
     assert int(info.metadata["steps"]) == 3
+    assert 0.0 < float(info.metadata["operating_threshold"]) < 1.0
+    assert "f1" in info.provenance["validation"]
     load_network(info)
     mask = detect_damage(np.zeros((40, 50, 3), np.uint8), model_path=export)
     assert mask.shape == (40, 50)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.panels.common import LabelledSlider, pixmap_from_rgb, small_copy, task_methods
+from sdstudio.app.panels.history_titles import style_title
 from sdstudio.app.panels.style_adjust import SliderSettle, StyleAdjuster
 from sdstudio.app.panels.style_diffusion import DiffusionStyleGroup
 from sdstudio.engine.style.presets_info import StylePreset, style_names_and_descriptions
@@ -168,7 +169,7 @@ class StylePanel(QWidget):
                 preset_id, strength, on_top, mask, self.renderer_options()
             )
 
-        self.controller.run(OWNER, make_job)
+        self.controller.run(OWNER, make_job, describe=style_title)
 
     @Slot()
     def _strength_settled(self) -> None:

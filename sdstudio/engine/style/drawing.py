@@ -83,7 +83,7 @@ def pencil_colour(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     pigment = (0.75 * darkness + 0.5 * chroma).clamp(0, 1)
     coverage = _cross_hatching(pigment, ctx, 20, 23, (0.38, 0.66))
     # The pencil only catches on the paper's ridges.
-    grain = s.noise(ctx, shape, 2.0, 27)
+    grain = s.grain(ctx, shape, 2.0, 27)
     coverage = coverage * (0.6 + 0.4 * grain) * 0.9
     tinted = f.mix(torch.ones_like(colour), colour, coverage)
     paper = s.paper(ctx, shape, PAPER, 0.06)
@@ -108,7 +108,7 @@ def charcoal(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     darkness = f.smoothstep(0.0, 0.9, 1 - smudged) ** 0.9  # rich blacks, every grey
     weights = s.contour_weights(smudged, ctx, smooth=3.0)
     strokes = s.stroke_texture(weights, ctx, length=28, width=4, seed=31)
-    grain = s.noise(ctx, shape, 2.5, 33)
+    grain = s.grain(ctx, shape, 2.5, 33)
     coverage = darkness * (0.82 + 0.16 * strokes.clamp(-2.5, 2.5))
     # Charcoal catches on the ridges: light strokes break up, dark areas fill in.
     coverage = coverage * (1 - 0.55 * grain * (1 - darkness))

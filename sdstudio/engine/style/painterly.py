@@ -84,7 +84,7 @@ def watercolour(rgb: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     # Granulation where the pigment is thick; a blotchy, uneven density overall.
     thickness = 1 - f.luminance(wash)
     blotches = f.fractal_noise(ctx.origin, shape, ctx.length(40), ctx.seed + 3, ctx.device)
-    grains = s.noise(ctx, shape, 3.0, 5)
+    grains = s.grain(ctx, shape, 3.0, 5)
     density = 1 + 0.45 * (blotches - 0.5) + 0.8 * thickness * (grains - 0.5) + 10.0 * rim
     painted = 1 - (1 - wash) * density.clamp_min(0)
     # The underdrawing: thin graphite lines along the main edges, under the paint.

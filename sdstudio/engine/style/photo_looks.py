@@ -45,7 +45,7 @@ def film_finish(film: torch.Tensor, ctx: TileContext) -> torch.Tensor:
     shape = _shape(film)
     light = f.luminance(film)
     # Grain clumps a fixed share of the frame wide, as on film: in style pixels.
-    grain = (strokes.noise(ctx, shape, strokes.FINEST, 41) - 0.5) * 0.8
+    grain = (strokes.grain(ctx, shape, strokes.FINEST, 41) - 0.5) * 0.8
     film = film + grain * (0.16 * (1.0 - (2 * light - 1) ** 2) + 0.04)
     ys, xs = f.pixel_grid(ctx.origin, shape, ctx.device)
     height, width = ctx.image_size

@@ -32,6 +32,15 @@ def noise(ctx: TileContext, shape: tuple[int, int], cell: float, seed: int) -> t
     return f.value_noise(ctx.origin, shape, cell_pixels, ctx.seed + seed, ctx.device)
 
 
+def grain(ctx: TileContext, shape: tuple[int, int], cell: float, seed: int) -> torch.Tensor:
+    """Noise like :func:`noise` without its square lattice: two lattices whose cells do not
+    line up are averaged (with the spread of one), so a 20 MP photo seen at 100 % shows
+    paper grain and granulation, not a grid of soft squares."""
+    first = noise(ctx, shape, cell, seed)
+    second = noise(ctx, shape, cell * 1.37, seed + 7919)
+    return (0.5 + (first + second - 1.0) * 0.7071).clamp(0, 1)
+
+
 def contour_weights(gray: torch.Tensor, ctx: TileContext, smooth: float) -> list[torch.Tensor]:
     """Per-pixel weights of the four stroke directions, following the contours of ``gray``."""
     return f.orientation_weights(gray, smooth=ctx.length(smooth))
