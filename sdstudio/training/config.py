@@ -73,6 +73,9 @@ class TrainingConfig:
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     ema_decay: float = 0.999
+    ema_warmup: bool = True  # False: average from the first step at ema_decay (fine-tunes)
+    warmup_steps: int = 0  # the learning rate ramps up linearly over these steps
+    trainable_last_layers: int = 0  # > 0: train only the last N layers (model_setup)
     grad_clip: float = 1.0
     amp: bool = True  # used on CUDA only
     # loss weights

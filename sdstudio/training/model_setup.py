@@ -77,6 +77,20 @@ def build_generator(
     return network.train(), config.architecture, hyperparameters, None
 
 
+def trainable_parameters(network: nn.Module, last_layers: int = 0) -> list[nn.Parameter]:
+    """The parameters a run trains: all (``last_layers`` 0), or only those of the last
+    ``last_layers`` modules that hold weights (the rest frozen): a fine-tune on a few
+    photos then adapts the output without disturbing the features the base learnt."""
+    layers = [m for m in network.modules() if list(m.parameters(recurse=False))]
+    if last_layers <= 0 or last_layers >= len(layers):
+        return list(network.parameters())
+    network.requires_grad_(False)
+    trained = [p for layer in layers[-last_layers:] for p in layer.parameters(recurse=False)]
+    for parameter in trained:
+        parameter.requires_grad_(True)
+    return trained
+
+
 def build_discriminator(config: TrainingConfig) -> nn.Module:
     params = dict(DEFAULT_DISCRIMINATOR)
     params.update(config.discriminator_hyperparameters)
@@ -90,9 +104,18 @@ class ExponentialMovingAverage:
     ``num_updates``) so a short fine-tune is not dominated by the starting weights."""
 
     def __init__(
-        self, network: nn.Module, architecture: str, hyperparameters: dict, decay: float
+        self,
+        network: nn.Module,
+        architecture: str,
+        hyperparameters: dict,
+        decay: float,
+        *,
+        warmup: bool = True,
     ) -> None:
         self.decay = decay
+        # A fine-tune starts from good weights: averaging in its first, noisiest steps at
+        # full weight (the warm-up) was measured to lose 0.4 dB at step 1 (issue 19).
+        self.warmup = warmup
         self.updates = 0
         self.shadow = build_network(architecture, hyperparameters).to(
             next(network.parameters()).device
@@ -100,10 +123,20 @@ class ExponentialMovingAverage:
         self.shadow.load_state_dict(network.state_dict())
         self.shadow.eval().requires_grad_(False)
 
+    @classmethod
+    def for_run(
+        cls, network: nn.Module, architecture: str, hyperparameters: dict, config: TrainingConfig
+    ) -> ExponentialMovingAverage:
+        return cls(
+            network, architecture, hyperparameters, config.ema_decay, warmup=config.ema_warmup
+        )
+
     @torch.no_grad()
     def update(self, network: nn.Module) -> None:
         self.updates += 1
-        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        decay = self.decay
+        if self.warmup:
+            decay = min(decay, (1 + self.updates) / (10 + self.updates))
         for averaged, current in zip(self.shadow.parameters(), network.parameters(), strict=False):
             averaged.lerp_(current.detach(), 1.0 - decay)
         for averaged, current in zip(self.shadow.buffers(), network.buffers(), strict=False):

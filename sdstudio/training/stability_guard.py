@@ -59,6 +59,18 @@ class StabilityGuard:
     failures: int = 0
     history: list[dict] = field(default_factory=list)  # every problem, for the run log
 
+    @classmethod
+    def for_config(cls, config) -> StabilityGuard:
+        """The guard a run's ``TrainingConfig`` asks for."""
+        return cls(
+            loss_factor=config.guard_loss_factor,
+            d_win_steps=config.guard_d_win_steps,
+            collapse_std=config.guard_collapse_std,
+            collapse_steps=config.guard_collapse_steps,
+            lr_factor=config.guard_lr_factor,
+            max_failures=config.guard_max_failures,
+        )
+
     def __post_init__(self) -> None:
         self._recent: deque[float] = deque(maxlen=50)
         self._d_win_run = 0

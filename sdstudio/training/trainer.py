@@ -39,9 +39,10 @@ from sdstudio.training.model_setup import (
     build_discriminator,
     build_generator,
     resolve_device,
+    trainable_parameters,
     unique_model_path,
 )
-from sdstudio.training.recipe import apply_base_recipe
+from sdstudio.training.recipe import apply_base_recipe, warmup_factor
 from sdstudio.training.run_data import load_run_data
 from sdstudio.training.run_export import export_run
 from sdstudio.training.runs import load_run_config  # noqa: F401 (scripts use it)
@@ -84,17 +85,10 @@ class TrainingRun:
         self.rng = np.random.default_rng([config.seed, self.context.rank])
         generator, self.architecture, self.hyperparameters, self.base = build_generator(config)
         self.nets = self._networks(generator.to(self.device))
-        self.ema = ExponentialMovingAverage(
-            self.nets.generator, self.architecture, self.hyperparameters, config.ema_decay
+        self.ema = ExponentialMovingAverage.for_run(
+            self.nets.generator, self.architecture, self.hyperparameters, config
         )
-        self.guard = StabilityGuard(
-            loss_factor=config.guard_loss_factor,
-            d_win_steps=config.guard_d_win_steps,
-            collapse_std=config.guard_collapse_std,
-            collapse_steps=config.guard_collapse_steps,
-            lr_factor=config.guard_lr_factor,
-            max_failures=config.guard_max_failures,
-        )
+        self.guard = StabilityGuard.for_config(config)
         self.step_runner = TaskStep(config, self.device, self.context)
         self.step = 0
         self.lr_scale = 1.0
@@ -129,7 +123,8 @@ class TrainingRun:
     def _networks(self, generator: torch.nn.Module) -> Networks:
         c = self.config
         discriminator = build_discriminator(c).to(self.device)
-        opt_g = torch.optim.Adam(generator.parameters(), lr=c.lr_g, betas=c.betas)
+        trained = trainable_parameters(generator, c.trainable_last_layers)
+        opt_g = torch.optim.Adam(trained, lr=c.lr_g, betas=c.betas)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=c.lr_d, betas=c.betas)
         nce = opt_nce = None
         if c.task == "style" and c.nce_weight > 0:
@@ -222,7 +217,7 @@ class TrainingRun:
         ):
             if optimizer is not None:
                 for group in optimizer.param_groups:
-                    group["lr"] = base * self.lr_scale
+                    group["lr"] = base * self.lr_scale * warmup_factor(self.step, self.config)
 
     def save_checkpoint(self) -> Path:
         self._good_state = self._state_tensors()
@@ -296,6 +291,8 @@ class TrainingRun:
                     key: torch.from_numpy(value).to(self.device)
                     for key, value in self.pairs.make_batch(self.rng, c.batch_size).items()
                 }
+                if self.step <= self.config.warmup_steps:
+                    self._apply_lr()  # the learning rate ramps up (recipe.warmup_factor)
                 stats = self.step_runner.run(self.nets, batch, self.step)
                 problem = self.guard.check(stats)
                 if distributed.any_rank(self.context, problem is not None, self.device):

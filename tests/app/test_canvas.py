@@ -257,6 +257,11 @@ def test_transparent_pixels_show_a_checkerboard(window):
 def test_painting_through_the_canvas_copies_no_full_image(window):
     import tracemalloc
 
+    from sdstudio.engine.runner import preload
+
+    # tracemalloc counts every thread: the job worker's background import of torch
+    # (started when the window shows) must be over before the strokes are measured.
+    preload()
     canvas = _open(window, 3000, 2000)  # 6 MP: a mask copy is 6 MB, an image copy 18 MB
     _zoom(canvas, 1.0)
     viewport = canvas.viewport()

@@ -89,3 +89,30 @@ def test_a_fine_tune_that_is_no_better_says_so_and_is_not_offered_as_better(
     assert "no better" in wizard.live_page.status.text()
     assert catalog.best_method("enhance", scale=2).path == SHIPPED_X2
     wizard.reject()
+
+
+def test_the_time_estimate_follows_the_base_models_recipe(window, qtbot, tmp_path):
+    from sdstudio.training.config import TrainingConfig, format_duration
+    from sdstudio.training.estimate import estimate_preset_seconds
+
+    wizard = _open_wizard(window, qtbot, "enhance", _comic_folder(tmp_path / "comics"), 30)
+    wizard.config_overrides = {}
+    _click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    settings = wizard.settings_page
+    settings.device_combo.setCurrentIndex(settings.device_combo.findData("cpu"))
+    settings.base_combo.setCurrentIndex(settings.base_combo.findData(str(SHIPPED_X2)))
+    tuned_label = settings.preset_combo.itemText(settings.preset_combo.findData("quick"))
+    config = TrainingConfig(
+        task="enhance", data_dir=str(tmp_path / "comics"), name="x", base_model=str(SHIPPED_X2)
+    )
+    expected = estimate_preset_seconds(config, "quick", "cpu", image_count=10)
+    assert tuned_label == f"Quick: 300 steps, about {format_duration(expected)}"
+    # From scratch the step is adversarial (discriminator, R1): several times dearer.
+    settings.base_combo.setCurrentIndex(settings.base_combo.findData(None))
+    scratch_label = settings.preset_combo.itemText(settings.preset_combo.findData("quick"))
+    scratch = estimate_preset_seconds(
+        TrainingConfig(task="enhance", data_dir="", name="x"), "quick", "cpu", image_count=10
+    )
+    assert scratch_label == f"Quick: 300 steps, about {format_duration(scratch)}"
+    assert scratch > 2 * expected
+    wizard.reject()

@@ -19,6 +19,7 @@ from sdstudio.training.config import TrainingConfig
 from sdstudio.training.datasets import ImagePool
 from sdstudio.training.degradation_profiles import PROFILES, downscale
 from sdstudio.training.keep_best import NO_BETTER, KeepBest
+from sdstudio.training.model_setup import trainable_parameters
 from sdstudio.training.pairs import EnhancePairs
 from sdstudio.training.recipe import (
     RECIPE_KEY,
@@ -27,6 +28,7 @@ from sdstudio.training.recipe import (
     ema_decay_for,
     read_recipe,
     recipe_of_config,
+    warmup_factor,
 )
 from sdstudio.training.run_data import held_out_count
 from sdstudio.training.trainer import train
@@ -92,10 +94,14 @@ def test_a_fine_tune_continues_the_base_recipe_with_averaging_sized_to_its_lengt
     assert config.adv_weight > 0 and config.degradation is None  # the trainer's defaults
     continue_base_recipe(config, {RECIPE_KEY: json.dumps(FIDELITY_RECIPE)})
     assert config.degradation == "clean_mild" and config.adv_weight == 0.0
-    assert config.betas == (0.9, 0.99) and config.lr_g > FIDELITY_RECIPE["lr_g"]
+    assert config.betas == (0.9, 0.99) and config.lr_g == FIDELITY_RECIPE["lr_g"]
     assert config.ema_decay == ema_decay_for(300) < 0.98  # 0.999 would export the base
     assert ema_decay_for(100_000) == 0.999
     assert config.validate_every * 4 <= config.steps and config.base_recipe_applied
+    # Adam's first steps are as big as the rate whatever the gradient: ramp it up, and
+    # average from the base's own weights instead of warming the average up from step 1.
+    assert config.warmup_steps == 60 and not config.ema_warmup
+    assert warmup_factor(0, config) == pytest.approx(1 / 60) and warmup_factor(60, config) == 1.0
     assert recipe_of_config(config)["degradation"] == "clean_mild"
 
 
@@ -119,6 +125,15 @@ def test_keep_best_remembers_the_best_scoring_weights_not_the_last():
     assert keeper.best_step == 20 and float(keeper.best_state["w"]) == 20.0
     assert keeper.outcome({"psnr": 22.0}) == "better"
     assert keeper.outcome({"psnr": 23.0}) == NO_BETTER  # no gain is not "better"
+
+
+def test_training_only_the_last_layers_freezes_the_others():
+    network = build_network("compact_sr", dict(TINY_NETWORKS["enhance"]))
+    everything = trainable_parameters(network, 0)
+    assert len(everything) == len(list(network.parameters()))
+    last = trainable_parameters(network, 1)
+    assert [p.shape for p in last] == [p.shape for p in network.body[-1].parameters()]
+    assert all(p.requires_grad == any(p is q for q in last) for p in network.parameters())
 
 
 def test_a_fifth_of_a_folder_is_held_out_when_the_recipe_asks():
