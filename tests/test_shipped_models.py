@@ -85,6 +85,10 @@ def test_shipped_model_is_listed_with_complete_metadata(path: Path):
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_shipped_model_matches_its_reproducing_recipe(path: Path):
+    info = read_model_info(path)
+    if info.task == "damage":  # a segmentation network: its own training script
+        _check_damage_recipe(info)
+        return
     recipes = load_recipes()
     assert path.name in recipes, f"{path.name} has no recipe in scripts/train_default_models.py"
     recipe = recipes[path.name]
@@ -131,6 +135,15 @@ def test_shipped_model_runs_through_the_real_job(path: Path):
         assert out.shape == image.shape
         assert (out[mask == 0] == image[mask == 0]).mean() > 0.8
         assert psnr(out[mask > 0], image[mask > 0]) > 12.0
+    elif info.task == "damage":
+        from sdstudio.engine.damage import detect_damage
+
+        image = example_crop(160).copy()
+        image[40:43, 10:150] = 250  # a bright scratch across the photo
+        found = detect_damage(image, model_path=path, sensitivity=0.8)
+        assert found.shape == image.shape[:2] and found.dtype == np.uint8
+        assert (found[40:43, 30:130] > 0).mean() > 0.5
+        assert (found > 0).mean() < 0.2  # a proposal, not the whole photo
     else:
         photo = Image.open(paths.example_photo_path()).convert("RGB")
         image = np.asarray(photo.resize((300, 200), Image.Resampling.LANCZOS))
@@ -175,3 +188,16 @@ def test_compact_sr_with_bicubic_base_and_zero_residual_is_bicubic_upscaling():
         assert torch.allclose(network(x), expected)
     with pytest.raises(ValueError):
         CompactSRNet(upsample="area")
+
+
+def _check_damage_recipe(info) -> None:
+    """The file's command, run through its script's own parser, builds this network."""
+    script = RECIPE_SCRIPT.parent / "train_damage_detector.py"
+    command = info.metadata["command"].split()
+    assert command[0] == "scripts/train_damage_detector.py" and script.exists()
+    spec = importlib.util.spec_from_file_location("train_damage_detector", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = module.parse_args(command[1:])
+    assert info.hyperparameters == module.hyperparameters(args)
+    assert json.loads(info.metadata["config"])["batch_size"] == args.batch_size

@@ -20,7 +20,7 @@ from sdstudio.imaging.geometry import Box, FloatBox, pixel_box, ratio_box
 TOOL_CROP = "crop"
 HANDLE_SIZE = 8.0  # screen pixels
 HANDLE_REACH = 10.0  # screen pixels around a handle that grab it
-SHADE = QColor(0, 0, 0, 150)
+SHADE = QColor(0, 0, 0, 170)
 APPLY_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 # Handle name -> which box sides it moves: (left, top, right, bottom).

@@ -138,6 +138,7 @@ class ExtendDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Extend Canvas")
         self._size = (width, height)
+        self._filling = False  # set while a ratio fills the sides
         self.spins: dict[str, QSpinBox] = {}
         grid = QGridLayout()
         places = {"top": (0, 1), "left": (1, 0), "right": (1, 2), "bottom": (2, 1)}
@@ -146,7 +147,7 @@ class ExtendDialog(QDialog):
             spin.setRange(0, MAX_EXTEND_BORDER)
             spin.setSuffix(" px")
             spin.setPrefix(f"{side.capitalize()}: ")
-            spin.valueChanged.connect(self._show_result)
+            spin.valueChanged.connect(self._side_changed)
             grid.addWidget(spin, row, column)
             self.spins[side] = spin
         photo = QLabel(f"{width} × {height}", self)
@@ -181,8 +182,18 @@ class ExtendDialog(QDialog):
         if ratio is None:
             return
         left, top, right, bottom = borders_for_aspect(*self._size, ratio)
+        self._filling = True
         for side, value in (("left", left), ("top", top), ("right", right), ("bottom", bottom)):
             self.spins[side].setValue(value)
+        self._filling = False
+        self._show_result()
+
+    def _side_changed(self) -> None:
+        if not self._filling:  # a side set by hand: the result is no longer that ratio
+            self.aspect.blockSignals(True)
+            self.aspect.setCurrentIndex(0)
+            self.aspect.blockSignals(False)
+        self._show_result()
 
     def _show_result(self) -> None:
         choice = self.choice()

@@ -69,14 +69,13 @@ class ImageTools(QObject):
             self.canvas, self._crop_changed, self.apply_crop, self.finish_tool, self._tool_ended
         )
         self.straighten_tool = StraightenTool(
-            self.canvas, self.bar.set_angle, self.apply_straighten, self.finish_tool,
+            self.canvas, self._angle_changed, self.apply_straighten, self.finish_tool,
             self._tool_ended,
         )  # fmt: skip
         self.canvas.register_tool(TOOL_CROP, self.crop_tool)
         self.canvas.register_tool(TOOL_STRAIGHTEN, self.straighten_tool)
         self.bar.ratio_chosen.connect(self._set_crop_ratio)
         self.bar.angle_chosen.connect(self.straighten_tool.set_angle)
-        self.bar.angle_chosen.connect(lambda angle: self.bar.set_can_apply(angle != 0))
         self.bar.apply_clicked.connect(self._apply_current)
         self.bar.cancel_clicked.connect(self.finish_tool)
         self.actions = self._build_actions(menu)
@@ -175,7 +174,7 @@ class ImageTools(QObject):
         self.bar.hide()
         # A new photo ends the tool without choosing another; go back to the one before
         # once the canvas has finished switching (it may be choosing one right now).
-        QTimer.singleShot(0, self.finish_tool)
+        QTimer.singleShot(0, self, self.finish_tool)  # dropped if the window goes first
 
     def _apply_current(self) -> None:
         if self.canvas.tool == TOOL_CROP:
@@ -194,6 +193,10 @@ class ImageTools(QObject):
         self.bar.set_can_apply(box is not None)
         text = f"Keeps {box[2] - box[0]} × {box[3] - box[1]} px" if box else ""
         self.bar.size_label.setText(text)
+
+    def _angle_changed(self, degrees: float) -> None:
+        self.bar.set_angle(degrees)
+        self.bar.set_can_apply(degrees != 0)
 
     def apply_crop(self) -> None:
         box = self.crop_tool.pixel_box()

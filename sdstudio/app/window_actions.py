@@ -264,9 +264,6 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
     view_menu.addSeparator()
     window.view_menu = view_menu
 
-    # Crop, straighten, quarter turns, flips, resize and extend canvas (image_tools).
-    window.image_tools = ImageTools(window, bar.addMenu("&Image"), a.tool_group)
-
     mask_menu = bar.addMenu("Mas&k")
     for action in (
         *a.tools.values(),
@@ -291,6 +288,9 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
             action.setEnabled(a.mask_margin.can_change())
 
     mask_menu.aboutToShow.connect(enable_margin_actions)
+
+    # Crop, straighten, quarter turns, flips, resize and extend canvas (image_tools).
+    window.image_tools = ImageTools(window, bar.addMenu("&Image"), a.tool_group)
 
     window.train_menu = bar.addMenu("&Train")
     window.models_menu = bar.addMenu("&Models")

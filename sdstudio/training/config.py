@@ -97,6 +97,10 @@ class TrainingConfig:
     val_fraction: float = 0.0
     val_size: int = 192
     color_jitter: float = 0.05
+    # repair / enhance: crops may be taken up to this many times wider and shrunk (scale
+    # augmentation); 1.0 keeps the photos' own scale. Fine-tunes keep 2.0: at 1.0 the comic
+    # look folder gained +0.19 dB instead of +0.37 (benchmarks/fine_tune.py, issue 19).
+    crop_zoom: float = 2.0
     # bookkeeping
     checkpoint_every: int = 50  # steps; short runs write more often (checkpoints.step_interval)
     checkpoint_every_s: float = 120.0  # and after this much wall time, so a kill loses little

@@ -32,13 +32,17 @@ def repair_input(image: np.ndarray, mask: np.ndarray, guided: bool = False) -> n
 
 
 class RepairPairs:
-    def __init__(self, pool: ImagePool, crop: int, jitter: float, guided: bool = False) -> None:
+    def __init__(
+        self, pool: ImagePool, crop: int, jitter: float, guided: bool = False, zoom: float = 2.0
+    ) -> None:
         self.pool, self.crop, self.jitter, self.guided = pool, crop, jitter, guided
+        self.zoom = zoom  # random_crop's scale augmentation; 1 keeps the photos' own scale
 
     def make_batch(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
         inputs, targets, masks = [], [], []
         for _ in range(size):
-            patch = augment(rng, random_crop(rng, self.pool.sample(rng), self.crop), self.jitter)
+            image = self.pool.sample(rng)
+            patch = augment(rng, random_crop(rng, image, self.crop, self.zoom), self.jitter)
             mask = random_damage_mask(rng, self.crop, self.crop)
             inputs.append(repair_input(patch, mask, self.guided))
             targets.append(to_chw(patch))
@@ -48,17 +52,25 @@ class RepairPairs:
 
 class EnhancePairs:
     def __init__(
-        self, pool: ImagePool, crop: int, scale: int, jitter: float, degrade: Degrade | None = None
+        self,
+        pool: ImagePool,
+        crop: int,
+        scale: int,
+        jitter: float,
+        degrade: Degrade | None = None,
+        zoom: float = 2.0,
     ) -> None:
         self.pool, self.scale, self.jitter = pool, scale, jitter
         self.degrade = degrade or degrader(None)
+        self.zoom = zoom
         # The high-resolution crop must divide evenly into low-resolution pixels.
         self.crop = max(scale * 8, crop - crop % (4 * scale))
 
     def make_batch(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
         inputs, targets = [], []
         for _ in range(size):
-            patch = augment(rng, random_crop(rng, self.pool.sample(rng), self.crop), self.jitter)
+            image = self.pool.sample(rng)
+            patch = augment(rng, random_crop(rng, image, self.crop, self.zoom), self.jitter)
             clean = patch.astype(np.float32) / 255.0
             inputs.append(self.degrade(rng, clean, self.scale).transpose(2, 0, 1))
             targets.append(clean.transpose(2, 0, 1))

@@ -58,6 +58,8 @@ def recipe_of_config(config: TrainingConfig) -> dict[str, Any]:
         recipe.pop("degradation")
     recipe["crop"] = config.crop
     recipe["task"] = config.task
+    if config.task == "style":
+        recipe["style_source"] = config.style_source
     return recipe
 
 
@@ -86,8 +88,9 @@ def read_recipe(metadata: dict[str, str]) -> dict[str, Any]:
         recipe["degradation"] = named
     elif recipe.get("degradation") is None and config:
         recipe["degradation"] = SECOND_ORDER
-    if isinstance(config, dict) and "crop" in config:
-        recipe["crop"] = config["crop"]
+    for key in ("crop", "style_source"):
+        if isinstance(config, dict) and key in config:
+            recipe[key] = config[key]
     if isinstance(config, dict) and config.get("task") not in (None, "enhance"):
         recipe.pop("degradation", None)  # only enhance inputs are degraded
     return recipe
@@ -105,6 +108,12 @@ def continue_base_recipe(config: TrainingConfig, metadata: dict[str, str]) -> Tr
     Settings the base does not record keep the config's values. Called once per run
     (``base_recipe_applied``), before the person's own overrides."""
     recipe = read_recipe(metadata)
+    if config.task == "style" and recipe.get("style_source", config.style_source) != (
+        config.style_source
+    ):
+        # A style learnt from preset renders (L1) fine-tuned on unpaired examples needs the
+        # example losses (adversarial, PatchNCE): its recipe's losses do not apply.
+        recipe = {}
     for key in RECIPE_FIELDS:
         if key in recipe and key not in ("lr_g", "lr_d", "degradation"):
             setattr(config, key, recipe[key])

@@ -59,10 +59,11 @@ def load_run_data(config: TrainingConfig) -> RunData:
     guided = c.task == "repair" and uses_guided_repair(c)
     style_paths: list[Path] = []
     if c.task == "repair":
-        pairs = RepairPairs(pool, c.crop, c.color_jitter, guided)
+        pairs = RepairPairs(pool, c.crop, c.color_jitter, guided, c.crop_zoom)
     elif c.task == "enhance":
         scale = c.network_hyperparameters()["scale"]
-        pairs = EnhancePairs(pool, c.crop, scale, c.color_jitter, degrader(c.degradation))
+        degrade = degrader(c.degradation)
+        pairs = EnhancePairs(pool, c.crop, scale, c.color_jitter, degrade, c.crop_zoom)
     elif c.style_source == "preset":
         from sdstudio.training.preset_pairs import PresetStylePairs
 

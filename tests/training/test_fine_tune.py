@@ -211,3 +211,12 @@ def test_cli_prints_the_held_out_score_base_to_tuned_and_the_time(tmp_path, caps
     assert any(text.startswith("Time taken: ") for text in out.splitlines())
     config = json.loads(read_model_info(out.split("Model saved: ")[1].strip()).metadata["config"])
     assert config["degradation"] == "clean_mild"  # the CLI continued the base's recipe
+
+
+def test_a_learnt_preset_style_tuned_on_examples_keeps_the_example_losses():
+    preset_recipe = {"adv_weight": 0.0, "lr_g": 1e-3, "style_source": "preset", "crop": 160}
+    config = TrainingConfig(task="style", data_dir="", name="x").with_preset("quick")
+    adversarial = config.adv_weight
+    continue_base_recipe(config, {RECIPE_KEY: json.dumps(preset_recipe)})
+    assert config.adv_weight == adversarial > 0 and config.style_source == "examples"
+    assert config.base_recipe_applied and not config.ema_warmup
