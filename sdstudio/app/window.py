@@ -44,6 +44,9 @@ from sdstudio.paths import resource_path
 from sdstudio.session.project_file import PROJECT_SUFFIX
 
 
+OPEN_HINT = "Open a photo: File > Open (Ctrl+O) or drop it here."
+
+
 class ClosingPart(Protocol):
     """A part of the window with work to finish when the window closes.
 
@@ -85,6 +88,9 @@ class MainWindow(QMainWindow):
         build_menus(self, self.actions_)
         self.addToolBar(build_toolbar(self, self.actions_))
         self.brush_toolbar = BrushToolbar(self.canvas, self)
+        # Its own row: seven tools plus size, hardness and opacity overflow one row
+        # beside the main toolbar below about 1500 px.
+        self.addToolBarBreak()
         self.addToolBar(self.brush_toolbar)
 
         self.panel_tabs = QTabWidget(self)
@@ -104,7 +110,7 @@ class MainWindow(QMainWindow):
             label.setMinimumWidth(70)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.statusBar().addPermanentWidget(label)
-        self.statusBar().showMessage("Open a photo: File > Open (Ctrl+O) or drop it here.")
+        self.statusBar().showMessage(OPEN_HINT)
 
         self.canvas.zoom_changed.connect(self._show_zoom)
         self.document.modified_changed.connect(self._update_title)
@@ -286,6 +292,8 @@ class MainWindow(QMainWindow):
         self.size_label.setText(f"{width} × {height}" if width else "")
         self.history_view.setEmptyLabel("Opened photo" if width else "")
         self.history_view.setStack(self.document.undo_stack if width else None)
+        if width and self.statusBar().currentMessage() == OPEN_HINT:
+            self.statusBar().clearMessage()  # said while no photo was open
         self.canvas.setFocus()
         self._update_enabled()
 

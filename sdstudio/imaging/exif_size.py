@@ -28,13 +28,18 @@ def exif_for_size(exif: bytes | None, width: int, height: int) -> bytes | None:
     try:
         tags = Image.Exif()
         tags.load(exif)
+        sub = tags.get_ifd(EXIF_IFD)
+        wanted = {PIXEL_X_DIMENSION: int(width), PIXEL_Y_DIMENSION: int(height)}
+        stale_size = any(tag in sub and sub[tag] != value for tag, value in wanted.items())
+        if tags.get(ORIENTATION, 1) == 1 and not stale_size:
+            # Already right: the bytes go out as they came (re-serialised EXIF is refused
+            # by some writers, libtiff's among them).
+            return exif
         if ORIENTATION in tags:
             tags[ORIENTATION] = 1
-        sub = tags.get_ifd(EXIF_IFD)
-        if PIXEL_X_DIMENSION in sub:
-            sub[PIXEL_X_DIMENSION] = int(width)
-        if PIXEL_Y_DIMENSION in sub:
-            sub[PIXEL_Y_DIMENSION] = int(height)
+        for tag, value in wanted.items():
+            if tag in sub:
+                sub[tag] = value
         return tags.tobytes()
     except Exception:  # Pillow raises many kinds of errors on broken EXIF
         log.warning("Could not update the EXIF size tags; the EXIF is written as it was")

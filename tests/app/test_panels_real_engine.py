@@ -116,7 +116,7 @@ def test_vintage_film_click_uses_the_shipped_network_and_its_film_finish(qtbot, 
     learnt = window.document.image.copy()
     params = window.document.history_params()[-1]
     assert params["method"] == "sdstudio-style-vintage-film"
-    assert window.document.undo_stack.undoText() == "Style: Vintage film"
+    assert window.document.undo_stack.undoText() == "Style: Vintage film, 100 %"
     window.document.undo_stack.undo()
     panel.use_trained_check.setChecked(False)
     _run_and_wait(qtbot, window, panel.preset_buttons["vintage_film"])
