@@ -43,7 +43,6 @@ from sdstudio.imaging.image_io import (
 from sdstudio.paths import resource_path
 from sdstudio.session.project_file import PROJECT_SUFFIX
 
-
 OPEN_HINT = "Open a photo: File > Open (Ctrl+O) or drop it here."
 
 
