@@ -19,17 +19,16 @@ file is listed and can be chosen by name.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from sdstudio import paths
+from sdstudio.engine.json_cache import cache_file, read_entries, write_entries
 from sdstudio.engine.model_file import (
     ARCHITECTURE_TASKS,
     TRAINING_ONLY_ARCHITECTURES,
@@ -97,9 +96,7 @@ class _VerdictCache:
 
     @staticmethod
     def _file() -> Path:
-        folder = paths.user_data_dir() / "cache"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / VERDICT_FILE_NAME
+        return cache_file(VERDICT_FILE_NAME)
 
     @staticmethod
     def _key(path: Path) -> tuple[str, dict[str, int]]:
@@ -107,14 +104,7 @@ class _VerdictCache:
         return str(path.resolve()), {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size}
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self._file().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != VERDICT_VERSION:
-            return {}
-        entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}
+        return read_entries(self._file(), VERDICT_VERSION)
 
     def lookup(self, path: Path) -> tuple[bool, str | None]:
         """``(known, problem)``: ``known`` is False when the file was never checked as it is."""
@@ -139,19 +129,7 @@ class _VerdictCache:
             # Forget files that are gone, so the cache does not grow with every old export.
             entries = {k: v for k, v in entries.items() if os.path.exists(k)}
             entries[key] = {"stamp": stamp, "problem": problem}
-            try:
-                target = self._file()
-                handle, temp_name = tempfile.mkstemp(prefix=".checks.", dir=target.parent)
-            except OSError:  # a read-only data folder: the file is simply checked again
-                log.warning("could not write the model check cache", exc_info=True)
-                return
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump({"version": VERDICT_VERSION, "entries": entries}, stream)
-                os.replace(temp_name, target)
-            except OSError:
-                Path(temp_name).unlink(missing_ok=True)
-                log.warning("could not write the model check cache %s", target)
+            write_entries(self._file(), VERDICT_VERSION, entries)
 
 
 verdicts = _VerdictCache()

@@ -8,17 +8,14 @@ that cannot be used is remembered too, with the message that says why, until it 
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sdstudio import paths
+from sdstudio.engine.json_cache import cache_file, read_entries, write_entries
 from sdstudio.errors import ModelLoadError
 
 from .spandrel_models import COMMUNITY_SUFFIXES, SpandrelModelInfo, inspect_file
@@ -45,9 +42,7 @@ class CommunityFile:
 
 
 def _cache_path() -> Path:
-    folder = paths.user_data_dir() / "cache"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / CACHE_FILE_NAME
+    return cache_file(CACHE_FILE_NAME)
 
 
 def _file_key(path: Path) -> tuple[str, dict[str, int]]:
@@ -63,25 +58,10 @@ class _MetadataCache:
         self._lock = threading.Lock()
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(_cache_path().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-            return {}
-        entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}
+        return read_entries(_cache_path(), CACHE_VERSION)
 
     def _write(self, entries: dict[str, Any]) -> None:
-        target = _cache_path()
-        handle, temp_name = tempfile.mkstemp(prefix=".cache.", dir=target.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({"version": CACHE_VERSION, "entries": entries}, stream)
-            os.replace(temp_name, target)
-        except OSError:
-            Path(temp_name).unlink(missing_ok=True)
-            log.warning("could not write the community model cache %s", target)
+        write_entries(_cache_path(), CACHE_VERSION, entries)
 
     def lookup_many(self, paths_and_keys: list[tuple[Path, str, dict[str, int]]]) -> list[Any]:
         with self._lock:
