@@ -37,7 +37,37 @@ _HANDLES = {
 _CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 
 
-class CropTool(CanvasTool):
+class ApplyOrEscapeTool(CanvasTool):
+    """A tool with a pending edit: Enter applies it (when ``can_apply``), Esc asks to stop.
+
+    Subclasses set ``active``, ``on_apply`` and ``on_escape``. The keys are taken before
+    any window shortcut, so Esc stops the tool instead of cancelling a job.
+    """
+
+    active = False
+    on_apply: Callable[[], None]
+    on_escape: Callable[[], None]
+
+    def can_apply(self) -> bool:
+        return True
+
+    def wants_key(self, event: QKeyEvent) -> bool:
+        return self.active and (event.key() in APPLY_KEYS or event.key() == Qt.Key.Key_Escape)
+
+    def key_press(self, event: QKeyEvent) -> bool:
+        if not self.active:
+            return False
+        if event.key() in APPLY_KEYS:
+            if self.can_apply():
+                self.on_apply()
+            return True
+        if event.key() == Qt.Key.Key_Escape:
+            self.on_escape()
+            return True
+        return False
+
+
+class CropTool(ApplyOrEscapeTool):
     def __init__(
         self,
         canvas,
@@ -136,20 +166,8 @@ class CropTool(CanvasTool):
             self.box = None  # a click: no rectangle
         self._changed()
 
-    def wants_key(self, event: QKeyEvent) -> bool:
-        return self.active and (event.key() in APPLY_KEYS or event.key() == Qt.Key.Key_Escape)
-
-    def key_press(self, event: QKeyEvent) -> bool:
-        if not self.active:
-            return False
-        if event.key() in APPLY_KEYS:
-            if self.pixel_box() is not None:
-                self.on_apply()
-            return True
-        if event.key() == Qt.Key.Key_Escape:
-            self.on_escape()
-            return True
-        return False
+    def can_apply(self) -> bool:
+        return self.pixel_box() is not None
 
     # -- drawing -------------------------------------------------------------------------
     def paint(self, painter: QPainter) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen, QPolygonF
 
-from sdstudio.app.canvas_tools import CanvasTool, image_point
-from sdstudio.app.crop_tool import APPLY_KEYS, SHADE
+from sdstudio.app.canvas_tools import image_point
+from sdstudio.app.crop_tool import SHADE, ApplyOrEscapeTool
 from sdstudio.imaging.geometry import MAX_STRAIGHTEN_DEGREES, level_angle, straighten_outline
 
 TOOL_STRAIGHTEN = "straighten"
 
 
-class StraightenTool(CanvasTool):
+class StraightenTool(ApplyOrEscapeTool):
     def __init__(
         self,
         canvas,
@@ -85,20 +85,8 @@ class StraightenTool(CanvasTool):
             self.set_angle(round(angle, 2))
         self.canvas.viewport().update()
 
-    def wants_key(self, event: QKeyEvent) -> bool:
-        return self.active and (event.key() in APPLY_KEYS or event.key() == Qt.Key.Key_Escape)
-
-    def key_press(self, event: QKeyEvent) -> bool:
-        if not self.active:
-            return False
-        if event.key() in APPLY_KEYS:
-            if self.angle != 0:
-                self.on_apply()
-            return True
-        if event.key() == Qt.Key.Key_Escape:
-            self.on_escape()
-            return True
-        return False
+    def can_apply(self) -> bool:
+        return self.angle != 0
 
     # -- drawing -------------------------------------------------------------------------
     def paint(self, painter: QPainter) -> None:
