@@ -2,7 +2,8 @@
 
 ``sdstudio [IMAGE ...]`` starts the GUI; ``sdstudio repair|style|enhance|extend INPUT ...``
 runs the same jobs as the app (``engine.runner.run_job``, driven by ``cli_jobs``) and saves
-the result with the input's EXIF, ICC profile and DPI. INPUT may be a folder: masks are
+the result with the input's EXIF, ICC profile and DPI (``detect-damage``, in ``cli_damage``,
+writes a proposed damage mask instead). INPUT may be a folder: masks are
 then matched by file name in the MASK folder, or one MASK file serves every photo (a
 watermark on a series), and results go to the OUTPUT folder. Errors print one line,
 ``sdstudio: error: <reason>``, and exit non-zero (1 for bad input, 2 for bad arguments,
@@ -22,7 +23,7 @@ from sdstudio.cli_jobs import run_job_command
 from sdstudio.errors import UserFacingError
 
 PROG = "sdstudio"
-COMMANDS = ("repair", "style", "enhance", "extend", "models", "train")
+COMMANDS = ("repair", "style", "enhance", "extend", "detect-damage", "models", "train")
 EXIT_USER_ERROR, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
@@ -158,6 +159,10 @@ def build_parser(include_train: bool = True) -> argparse.ArgumentParser:
     extend.add_argument("--method", default="auto", help="repair method or model id to fill with")
     extend.add_argument("--seed", type=int, default=0)
 
+    from sdstudio.cli_damage import add_detect_damage_parser
+
+    add_detect_damage_parser(commands, unit_interval)
+
     models = commands.add_parser("models", help="list the methods and models for every task")
     models.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     if include_train:
@@ -208,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
             from sdstudio.training.cli_command import run_train
 
             return int(run_train(args))
+        if args.command == "detect-damage":
+            from sdstudio.cli_damage import run_detect_damage
+
+            return run_detect_damage(args)
         return run_job_command(args)
     except UserFacingError as error:
         _print_error(str(error))

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-Task = Literal["repair", "style", "enhance", "extend"]
+Task = Literal["repair", "style", "enhance", "extend", "damage"]
 DeviceChoice = Literal["auto", "cpu", "cuda", "mps"]
 
 _job_ids = itertools.count(1)
@@ -110,7 +110,23 @@ class ExtendJob:
         return "Extend canvas"
 
 
-Job = RepairJob | StyleJob | EnhanceJob | ExtendJob
+@dataclass(eq=False)
+class DamageJob:
+    """Proposes a damage mask (scratches, dust, cracks...); the photo is not changed."""
+
+    image: np.ndarray
+    sensitivity: float = 0.5  # 0..1: higher marks more
+    device: DeviceChoice = "auto"
+    options: dict[str, Any] = field(default_factory=dict)
+    job_id: int = field(default_factory=_next_job_id)
+    task: Task = field(default="damage", init=False)
+
+    @property
+    def title(self) -> str:
+        return "Find damage"
+
+
+Job = RepairJob | StyleJob | EnhanceJob | ExtendJob | DamageJob
 
 
 @dataclass
@@ -118,6 +134,10 @@ class JobResult:
     image: np.ndarray
     notes: list[str] = field(default_factory=list)  # shown to the user (e.g. "fell back to CPU")
     params: dict[str, Any] = field(default_factory=dict)  # what actually ran, for history
+    # A job that proposes a mask (DamageJob): the mask, and the uint8 probability map it
+    # was thresholded from (re-thresholding needs no second run). ``image`` is unchanged.
+    mask: np.ndarray | None = None
+    probability: np.ndarray | None = None
 
 
 def job_params(job: Job) -> dict[str, Any]:

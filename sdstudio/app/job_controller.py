@@ -64,6 +64,7 @@ class JobController(QObject):
     busy_changed = Signal(str, bool)  # owner, whether a job of that owner runs or waits
     result_applied = Signal(int, str)  # job id, undo step title
     result_applied_for = Signal(str, int)  # owner (e.g. "repair"), job id; after the above
+    mask_proposed = Signal(str, object)  # owner, JobResult: a mask job's step was applied
     job_failed = Signal(int, str)  # job id, message shown to the person
     job_cancelled = Signal(int)
 
@@ -278,7 +279,10 @@ class JobController(QObject):
             self._show_note(f"The photo changed while {title} ran, so its result was not applied.")
         else:
             try:
-                self.document.apply_result(title, result.image, params)
+                if result.mask is not None:  # a proposed mask (Find damage): a mask step
+                    self.document.set_mask(result.mask, title)
+                else:
+                    self.document.apply_result(title, result.image, params)
             except (UserFacingError, ValueError) as error:
                 log.exception("Applying the result of %s failed", title)
                 self._finish_current()
@@ -286,6 +290,8 @@ class JobController(QObject):
                 self._show_error(title, str(error))
                 return
             self.result_applied.emit(job_id, title)
+            if result.mask is not None:
+                self.mask_proposed.emit(run.owner, result)
             self.result_applied_for.emit(run.owner, job_id)
             self._show_note(f"{title} done. {' '.join(result.notes)}".strip())
         self._finish_current()

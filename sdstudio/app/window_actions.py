@@ -214,6 +214,12 @@ def build_actions(window: MainWindow) -> SimpleNamespace:
     a.shrink_mask = make_action(
         window, "Shrin&k Mask...", a.mask_margin.shrink, tip="Narrow the mask by a number of pixels"
     )
+    a.find_damage = make_action(
+        window,
+        "&Find Damage",
+        lambda: _find_damage(window),
+        tip="Propose a mask over scratches, dust, cracks and stains (Repair panel)",
+    )
     a.overlay_color = make_action(
         window,
         "Mask &Colour...",
@@ -236,6 +242,15 @@ def build_actions(window: MainWindow) -> SimpleNamespace:
     )
     a.about = make_action(window, "&About SD Studio", window.show_about)
     return a
+
+
+def _find_damage(window: MainWindow) -> None:
+    """Mask > Find Damage: the Repair panel's button, with the panel shown."""
+    panels = getattr(window, "task_panels", None)
+    if panels is None:
+        return
+    window.panel_tabs.setCurrentWidget(panels.repair)
+    panels.repair.damage_finder.find_damage()
 
 
 def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
@@ -277,6 +292,7 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
         a.invert_mask,
         a.grow_mask,
         a.shrink_mask,
+        a.find_damage,
         None,
         a.show_mask,
         a.overlay_color,
@@ -286,6 +302,8 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
     def enable_margin_actions() -> None:  # checked when the menu opens, not on every dab
         for action in (a.grow_mask, a.shrink_mask):
             action.setEnabled(a.mask_margin.can_change())
+
+        a.find_damage.setEnabled(window.document.has_image())
 
     mask_menu.aboutToShow.connect(enable_margin_actions)
 

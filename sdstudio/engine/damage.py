@@ -25,7 +25,7 @@ from sdstudio import paths
 from sdstudio.engine.damage_classical import cue_channels
 from sdstudio.errors import ModelLoadError, UserFacingError
 from sdstudio.imaging.tiling import Tile, TileBlender
-from sdstudio.jobs import Progress
+from sdstudio.jobs import DamageJob, JobResult, Progress
 
 DEFAULT_MODEL_FILE = "sdstudio-damage.safetensors"
 TILE_SIZE = 1024
@@ -230,3 +230,22 @@ def detect_damage(
             return finished.value
         if progress is not None:
             progress(update)
+
+
+def run_damage_job(job: DamageJob) -> Generator[Progress, None, JobResult]:
+    """A DamageJob: the photo unchanged, the proposed mask and its probability map."""
+    from sdstudio.engine.model_file import read_model_info
+
+    threshold_for_sensitivity(job.sensitivity)  # fail before any work
+    model_path = job.options.get("model_path")
+    probability = yield from iter_damage_probability(
+        job.image[..., :3], model_path=model_path, device=job.device
+    )
+    info = read_model_info(Path(model_path) if model_path is not None else default_model_path())
+    operating = operating_threshold(info)
+    mask = mask_from_probability(probability, job.sensitivity, operating)
+    return JobResult(
+        image=job.image, mask=mask, probability=probability,
+        params={"operating_threshold": operating, "sensitivity": job.sensitivity,
+                "model": info.path.name},
+    )  # fmt: skip

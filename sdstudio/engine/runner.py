@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Generator
 
 from sdstudio.errors import UserFacingError
-from sdstudio.jobs import EnhanceJob, ExtendJob, Job, JobResult, Progress, RepairJob, StyleJob
+from sdstudio.jobs import (
+    DamageJob,
+    EnhanceJob,
+    ExtendJob,
+    Job,
+    JobResult,
+    Progress,
+    RepairJob,
+    StyleJob,
+)
 
 
 def run_job(job: Job) -> Generator[Progress, None, JobResult]:
@@ -32,6 +41,10 @@ def run_job(job: Job) -> Generator[Progress, None, JobResult]:
         from sdstudio.engine.extend import run_extend
 
         return run_extend(job)
+    if isinstance(job, DamageJob):
+        from sdstudio.engine.damage import run_damage_job
+
+        return run_damage_job(job)
     raise UserFacingError(f"Unknown kind of job: {type(job).__name__}.")
 
 
@@ -43,6 +56,7 @@ def preload() -> None:
     """
     import torch  # noqa: F401
 
+    import sdstudio.engine.damage  # noqa: F401
     import sdstudio.engine.enhance  # noqa: F401
     import sdstudio.engine.extend  # noqa: F401
     import sdstudio.engine.repair  # noqa: F401

@@ -34,6 +34,7 @@ from sdstudio.app.panels.common import (
     fill_method_combo,
     task_methods,
 )
+from sdstudio.app.panels.damage_finder import DamageFinder
 from sdstudio.app.panels.history_titles import history_title
 from sdstudio.errors import MaskError
 from sdstudio.jobs import Job, RepairJob
@@ -91,6 +92,10 @@ class RepairPanel(QWidget):
         margin_row.addWidget(self.margin_spin)
         margin_row.addWidget(self.grow_button)
         margin_row.addWidget(self.shrink_button)
+        # Find damage: proposes the mask (see damage_finder) for the person to edit.
+        self.damage_finder = DamageFinder(document, controller, self)
+        self.find_damage_button = self.damage_finder.find_button
+        self.sensitivity = self.damage_finder.sensitivity
         self.repair_button = QPushButton("Repair")
         self.repair_button.setToolTip("Fill the painted area (one undo step)")
         self.hint_label = QLabel()
@@ -110,6 +115,10 @@ class RepairPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.diffusion_group)
+        damage_row = QHBoxLayout()  # one row: the button keeps the Repair button in view
+        damage_row.addWidget(self.find_damage_button)
+        damage_row.addWidget(self.sensitivity, 1)
+        layout.addLayout(damage_row)
         layout.addLayout(margin_form)
         layout.addWidget(self.repair_button)
         layout.addWidget(self.hint_label)
@@ -206,7 +215,10 @@ class RepairPanel(QWidget):
         elif not self.document.has_image():
             hint = "Open a photo first."
         elif self.document.mask_is_empty():
-            hint = "Paint over the damage or object to remove with the mask brush, then Repair."
+            hint = (
+                "Paint over the damage or object to remove with the mask brush (or let "
+                "Find damage propose the mask), then Repair."
+            )
         elif busy:
             hint = "Repairing… the canvas stays usable; Esc cancels."
         else:
