@@ -10,11 +10,9 @@ the batch goes on. Importing this module loads neither torch nor Qt.
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from pathlib import Path
 
-from sdstudio.cli_jobs import EXIT_USER_ERROR, PROG, ProgressBar, print_error
+from sdstudio.cli_jobs import run_batch
 from sdstudio.cli_plan import WorkItem, _plan_folder, _refuse_replacing_inputs
 from sdstudio.errors import UserFacingError
 
@@ -71,34 +69,7 @@ def plan_masks(args: argparse.Namespace) -> list[WorkItem]:
 
 def run_detect_damage(args: argparse.Namespace) -> int:
     items = plan_masks(args)
-    bar = ProgressBar()
-    failures = 0
-    started = time.perf_counter()
-    for index, item in enumerate(items):
-        prefix = f"{index + 1}/{len(items)} {item.source.name}" if len(items) > 1 else ""
-
-        def report(fraction: float, message: str, index: int = index, prefix: str = prefix):
-            bar.update((index + fraction) / len(items), f"{prefix} {message}".strip())
-
-        try:
-            notes = detect_one(args, item, report)
-        except UserFacingError as error:
-            bar.done()
-            if len(items) == 1:
-                raise
-            failures += 1
-            print_error(f"{item.source.name}: {error}")
-            continue
-        bar.done()
-        for note in notes:
-            sys.stderr.write(f"{PROG}: note: {item.source.name}: {' '.join(note.split())}\n")
-    seconds = time.perf_counter() - started
-    if len(items) == 1:
-        sys.stderr.write(f"{PROG}: wrote {items[0].output} in {seconds:.1f} s\n")
-    else:
-        done = len(items) - failures
-        sys.stderr.write(f"{PROG}: {done} of {len(items)} masks written in {seconds:.1f} s\n")
-    return EXIT_USER_ERROR if failures else 0
+    return run_batch(items, lambda item, report: detect_one(args, item, report), "masks")
 
 
 def detect_one(args: argparse.Namespace, item: WorkItem, report) -> list[str]:

@@ -85,10 +85,21 @@ class SharedMask:
 
 def run_job_command(args: argparse.Namespace) -> int:
     items = plan_work(args)
-    bar = ProgressBar()
     # Read before the first photo: an unreadable mask stops the batch with one message.
     shared = next((item.mask for item in items if item.mask_is_shared), None)
     shared_mask = SharedMask(shared) if shared is not None else None
+    return run_batch(
+        items, lambda item, report: process_item(args, item, report, shared_mask), "images"
+    )
+
+
+def run_batch(items: list[WorkItem], process_one, noun: str) -> int:
+    """Runs ``process_one(item, report) -> notes`` over the items with one progress bar.
+
+    One failing file is reported on its own line and the rest go on (a single file
+    raises instead); the exit code says whether any failed.
+    """
+    bar = ProgressBar()
     failures = 0
     started = time.perf_counter()
     for index, item in enumerate(items):
@@ -99,7 +110,7 @@ def run_job_command(args: argparse.Namespace) -> int:
             bar.update((index + fraction) / len(items), label)
 
         try:
-            notes = process_item(args, item, report, shared_mask)
+            notes = process_one(item, report)
         except UserFacingError as error:
             bar.done()
             if len(items) == 1:
@@ -115,7 +126,7 @@ def run_job_command(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{PROG}: wrote {items[0].output} in {seconds:.1f} s\n")
     else:
         done = len(items) - failures
-        sys.stderr.write(f"{PROG}: {done} of {len(items)} images written in {seconds:.1f} s\n")
+        sys.stderr.write(f"{PROG}: {done} of {len(items)} {noun} written in {seconds:.1f} s\n")
     return EXIT_USER_ERROR if failures else 0
 
 
