@@ -120,12 +120,12 @@ ENHANCE_X2 = Recipe(
         "(trained with L1 only): it does not invent texture."
     ),
     task="enhance",
-    hyperparameters={"scale": 2, "features": 32, "convs": 6, "upsample": "bicubic"},
-    steps=8000,
+    hyperparameters={"scale": 2, "features": 48, "convs": 8, "upsample": "bicubic"},
+    steps=10000,
     batch_size=16,
     crop=96,
     config=FIDELITY,
-    degradation="mild",
+    degradation="any_downscale",
     scale=2,
 )
 
@@ -138,12 +138,12 @@ ENHANCE_X4 = Recipe(
         "Fidelity-first (L1 only)."
     ),
     task="enhance",
-    hyperparameters={"scale": 4, "features": 32, "convs": 6, "upsample": "bicubic"},
-    steps=6000,
+    hyperparameters={"scale": 4, "features": 48, "convs": 8, "upsample": "bicubic"},
+    steps=10000,
     batch_size=16,
     crop=128,
     config=FIDELITY,
-    degradation="clean_mild",
+    degradation="any_downscale",
     scale=4,
 )
 
