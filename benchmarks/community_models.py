@@ -104,7 +104,7 @@ def _job(task: str, method_id: str, image: np.ndarray, scale: int, device: str):
 def _load_seconds(path: Path, kind: str) -> float:
     started = time.perf_counter()
     if kind == "community":
-        from sdstudio.engine.community.spandrel_models import load_descriptor
+        from sdstudio.engine.backends.spandrel_files import load_descriptor
 
         load_descriptor(path)
     elif kind == "builtin":

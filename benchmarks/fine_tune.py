@@ -45,17 +45,19 @@ def score_model(model_path: Path, task: str, test_images: list, degradation: str
     """Mean PSNR of a model file on the test photos (the task's primary score)."""
     import torch
 
+    from sdstudio.engine.architectures import is_guided
     from sdstudio.engine.model_file import load_network, read_model_info
-    from sdstudio.engine.repair_guides import GUIDED_ARCHITECTURES
+    from sdstudio.training.config import TrainingConfig
+    from sdstudio.training.objectives import objective_for
     from sdstudio.training.validation import Validator
 
     info = read_model_info(model_path)
     network = load_network(info, "cpu").eval()
-    guided = info.architecture in GUIDED_ARCHITECTURES
+    guided = is_guided(info.architecture)
     scale = int(info.hyperparameters.get("scale", 2))
-    validator = Validator(
-        task, test_images, TEST_SIZE, scale, TEST_SEED, guided=guided, degradation=degradation
-    )
+    config = TrainingConfig(task=task, data_dir="", name="score", degradation=degradation)
+    objective = objective_for(config, guided=guided, scale=scale)
+    validator = Validator(objective, test_images, TEST_SIZE, TEST_SEED)
 
     @torch.no_grad()
     def run(inputs):

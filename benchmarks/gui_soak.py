@@ -41,6 +41,7 @@ GROWTH_GOAL_PERCENT = 10.0
 NONE_DROP_ALLOWED = 2000
 TICK_MS = 40  # one burst of input per tick: ~25 input bursts a second
 WARM_UP_SHARE = 0.2  # of the run, before the baseline is taken (3 min of 15)
+SAMPLE_EVERY_S = 60.0  # RSS samples after the baseline, for the table's trend
 
 
 class GuiSoak:
@@ -59,12 +60,11 @@ class GuiSoak:
     def _open_window(self, data_dir: Path):
         from soak import soak_photo
 
-        from sdstudio.app.main import create_application
-        from sdstudio.app.window import MainWindow
+        from sdstudio.app.main import create_application, create_main_window
         from sdstudio.imaging.image_io import LoadedImage
 
         self.app = create_application()
-        window = MainWindow()
+        window = create_main_window()
         window.show_error = lambda title, message: self.failures.append(f"{title}: {message}")
         window.job_controller._show_error_dialog = lambda title, message: self.failures.append(
             f"{title}: {message}"
@@ -90,7 +90,7 @@ class GuiSoak:
                 [120 + 60 * np.sin(xs / rng.uniform(5, 20) + c) for c in range(3)], axis=2
             ) + rng.normal(0, 8, (160, 200, 3))
             cv2.imwrite(str(photos / f"p{index}.png"), np.clip(image, 0, 255).astype(np.uint8))
-        menu = self.window.training_menu
+        menu = self.window.services.training
         wizard = menu.open_wizard()
         overrides: dict[str, object] = {"steps": 1_000_000}  # trains for the whole soak
         if self.tiny_training:
@@ -238,6 +238,8 @@ class GuiSoak:
         started = time.monotonic()
         baseline: dict[str, int] = {}
         next_job_at = [started + min(5.0, self.job_every_s)]
+        next_sample_at = [float("inf")]
+        samples: list[list[int]] = []
 
         def on_tick() -> None:
             now = time.monotonic()
@@ -249,6 +251,12 @@ class GuiSoak:
                 gc.collect()
                 baseline.update(rss=rss_bytes(), none=sys.getrefcount(None))
                 self.none_min = baseline["none"]
+                next_sample_at[0] = now
+            if baseline and now >= next_sample_at[0]:
+                # RSS over time tells a leak (a steady climb) from the high-water mark of
+                # the largest job so far (steps that level off).
+                samples.append([round(now - started), rss_bytes()])
+                next_sample_at[0] = now + SAMPLE_EVERY_S
             if now - started >= self.seconds:
                 loop.quit()
 
@@ -270,6 +278,7 @@ class GuiSoak:
             seconds=round(time.monotonic() - started, 1),
             rss_baseline=baseline.get("rss", 0),
             rss_end=rss_end,
+            rss_samples=samples,
             none_baseline=baseline.get("none", 0),
             none_end=none_end,
             none_min=self.none_min,
@@ -322,6 +331,18 @@ def rss_growth_percent(report: dict[str, object]) -> float:
     return 100.0 * (int(report.get("rss_end", 0)) - baseline) / baseline
 
 
+def rss_trend_mb_per_minute(report: dict[str, object]) -> float:
+    """Least-squares slope of the RSS samples after the baseline (0 with under 3)."""
+    samples = report.get("rss_samples") or []
+    if len(samples) < 3:
+        return 0.0
+    times = [t / 60.0 for t, _ in samples]
+    sizes = [rss / (1024 * 1024) for _, rss in samples]
+    mean_t, mean_s = sum(times) / len(times), sum(sizes) / len(sizes)
+    spread = sum((t - mean_t) ** 2 for t in times) or 1.0
+    return sum((t - mean_t) * (s - mean_s) for t, s in zip(times, sizes, strict=True)) / spread
+
+
 def print_table(report: dict[str, object]) -> None:
     mb = 1024 * 1024
     rows = [("survived", f"{report.get('survived')} (exit code {report.get('exit_code')})")]
@@ -337,6 +358,9 @@ def print_table(report: dict[str, object]) -> None:
             ("RSS at the end", f"{int(report['rss_end']) / mb:.1f} MB"),
             ("RSS growth vs baseline",
              f"{rss_growth_percent(report):+.1f} % (goal < {GROWTH_GOAL_PERCENT:.0f} %)"),
+            ("RSS each minute after the baseline (MB)",
+             " ".join(f"{rss / mb:.0f}" for _, rss in report.get("rss_samples") or [])),
+            ("RSS trend after the baseline", f"{rss_trend_mb_per_minute(report):+.2f} MB/min"),
             ("None refcount: baseline / lowest / end",
              f"{report['none_baseline']} / {report['none_min']} / {report['none_end']}"),
             ("None refcount drift (end - baseline)",

@@ -74,14 +74,13 @@ def main() -> int:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from sdstudio.app.history_details import undo_memory_bytes
-    from sdstudio.app.main import create_application
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_application, create_main_window
     from sdstudio.engine.style.presets_info import style_names_and_descriptions
     from sdstudio.imaging.image_io import LoadedImage
     from sdstudio.jobs import EnhanceJob, RepairJob, StyleJob
 
     app = create_application()
-    window = MainWindow()
+    window = create_main_window()
     window.show()
     window.undo_limit.set_memory_mb(args.undo_mb)
     photo = soak_photo(args.width, args.height)

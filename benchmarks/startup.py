@@ -61,8 +61,8 @@ _EDITOR = """
 import os
 from sdstudio.app.main import create_application
 app = create_application()
-from sdstudio.app.window import MainWindow
-window = MainWindow()
+from sdstudio.app.main import create_main_window
+window = create_main_window()
 """
 
 
@@ -100,9 +100,9 @@ def open_times(path: Path, runs: int) -> tuple[list[float], list[float]]:
     from sdstudio.app.main import create_application
 
     app = create_application()
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_main_window
 
-    window = MainWindow()
+    window = create_main_window()
     window.resize(1280, 820)
     window.show()
     app.processEvents()

@@ -75,13 +75,12 @@ def main() -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from soak import soak_photo
 
-    from sdstudio.app.main import create_application
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_application, create_main_window
     from sdstudio.imaging.image_io import LoadedImage
     from sdstudio.jobs import EnhanceJob, RepairJob, StyleJob
 
     app = create_application()
-    window = MainWindow()
+    window = create_main_window()
     window.resize(1280, 800)
     window.show()
     photo = soak_photo(args.width, args.height)

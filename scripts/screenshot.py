@@ -34,9 +34,9 @@ SIZE = (1280, 820)
 def render(output: Path) -> Path:
     os.environ.setdefault("SDSTUDIO_SETTINGS_DIR", str(ROOT / ".scratch" / "screenshot-settings"))
     app = create_application()
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_main_window
 
-    window = MainWindow()
+    window = create_main_window()
     window.resize(*SIZE)
     window.show()
     if not window.open_path(example_photo_path()):

@@ -278,7 +278,7 @@ def train_recipe(recipe: Recipe, data_dir: Path, seed: int, chunk: int, log) -> 
     """Train (or continue) one recipe to its step count; returns the exported file."""
     from sdstudio.training import checkpoints, distributed
     from sdstudio.training import events as ev
-    from sdstudio.training.config import run_dir_for
+    from sdstudio.training.run_names import run_dir_for
     from sdstudio.training.trainer import load_run_config
 
     run_dir = run_dir_for(recipe.key)

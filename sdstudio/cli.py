@@ -3,7 +3,8 @@
 ``sdstudio [IMAGE ...]`` starts the GUI; ``sdstudio repair|style|enhance|extend INPUT ...``
 runs the same jobs as the app (``engine.runner.run_job``, driven by ``cli_jobs``) and saves
 the result with the input's EXIF, ICC profile and DPI (``detect-damage``, in ``cli_damage``,
-writes a proposed damage mask instead). INPUT may be a folder: masks are
+writes a proposed damage mask instead; ``restore``, in ``cli_restore``, finds the damage,
+repairs it and enhances gently). INPUT may be a folder: masks are
 then matched by file name in the MASK folder, or one MASK file serves every photo (a
 watermark on a series), and results go to the OUTPUT folder. Errors print one line,
 ``sdstudio: error: <reason>``, and exit non-zero (1 for bad input, 2 for bad arguments,
@@ -23,7 +24,9 @@ from sdstudio.cli_jobs import run_job_command
 from sdstudio.errors import UserFacingError
 
 PROG = "sdstudio"
-COMMANDS = ("repair", "style", "enhance", "extend", "detect-damage", "models", "train")
+COMMANDS = (
+    "repair", "style", "enhance", "extend", "detect-damage", "restore", "models", "train",
+)  # fmt: skip
 EXIT_USER_ERROR, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
@@ -162,6 +165,9 @@ def build_parser(include_train: bool = True) -> argparse.ArgumentParser:
     from sdstudio.cli_damage import add_detect_damage_parser
 
     add_detect_damage_parser(commands, unit_interval)
+    from sdstudio.cli_restore import add_restore_parser
+
+    add_restore_parser(commands, unit_interval)
 
     models = commands.add_parser("models", help="list the methods and models for every task")
     models.add_argument("--debug", action="store_true", help="show tracebacks for errors")
@@ -217,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
             from sdstudio.cli_damage import run_detect_damage
 
             return run_detect_damage(args)
+        if args.command == "restore":
+            from sdstudio.cli_restore import run_restore
+
+            return run_restore(args)
         return run_job_command(args)
     except UserFacingError as error:
         _print_error(str(error))

@@ -18,7 +18,23 @@ from typing import Any, Literal
 
 import numpy as np
 
-Task = Literal["repair", "style", "enhance", "extend", "damage"]
+from sdstudio.style_presets import DIFFUSION_STYLE_PRESETS, STYLE_PRESETS
+from sdstudio.tasks import Task
+
+__all__ = [
+    "DamageJob",
+    "DeviceChoice",
+    "EnhanceJob",
+    "ExtendJob",
+    "Job",
+    "JobResult",
+    "Progress",
+    "RepairJob",
+    "StyleJob",
+    "Task",
+    "job_params",
+]
+
 DeviceChoice = Literal["auto", "cpu", "cuda", "mps"]
 
 _job_ids = itertools.count(1)
@@ -44,7 +60,7 @@ class RepairJob:
     prompt: str = ""  # used by diffusion methods only
     options: dict[str, Any] = field(default_factory=dict)
     job_id: int = field(default_factory=_next_job_id)
-    task: Task = field(default="repair", init=False)
+    task: Task = field(default=Task.REPAIR, init=False)
 
     @property
     def title(self) -> str:
@@ -61,12 +77,10 @@ class StyleJob:
     device: DeviceChoice = "auto"
     options: dict[str, Any] = field(default_factory=dict)
     job_id: int = field(default_factory=_next_job_id)
-    task: Task = field(default="style", init=False)
+    task: Task = field(default=Task.STYLE, init=False)
 
     @property
     def title(self) -> str:
-        from sdstudio.engine.style.presets_info import DIFFUSION_STYLE_PRESETS, STYLE_PRESETS
-
         known = STYLE_PRESETS.get(self.preset) or DIFFUSION_STYLE_PRESETS.get(self.preset)
         return f"Style: {known.name if known else self.preset}"
 
@@ -82,7 +96,7 @@ class EnhanceJob:
     device: DeviceChoice = "auto"
     options: dict[str, Any] = field(default_factory=dict)
     job_id: int = field(default_factory=_next_job_id)
-    task: Task = field(default="enhance", init=False)
+    task: Task = field(default=Task.ENHANCE, init=False)
 
     @property
     def title(self) -> str:
@@ -103,7 +117,7 @@ class ExtendJob:
     device: DeviceChoice = "auto"
     options: dict[str, Any] = field(default_factory=dict)
     job_id: int = field(default_factory=_next_job_id)
-    task: Task = field(default="extend", init=False)
+    task: Task = field(default=Task.EXTEND, init=False)
 
     @property
     def title(self) -> str:
@@ -119,7 +133,7 @@ class DamageJob:
     device: DeviceChoice = "auto"
     options: dict[str, Any] = field(default_factory=dict)
     job_id: int = field(default_factory=_next_job_id)
-    task: Task = field(default="damage", init=False)
+    task: Task = field(default=Task.DAMAGE, init=False)
 
     @property
     def title(self) -> str:

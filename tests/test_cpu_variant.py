@@ -15,8 +15,9 @@ import pytest
 import torch
 
 from sdstudio import paths
+from sdstudio.engine.backends import spandrel_files as spandrel_models
 from sdstudio.engine.catalog import model_problems
-from sdstudio.engine.community import spandrel_models
+from sdstudio.engine.model_cache import model_cache
 from sdstudio.errors import ModelLoadError
 from sdstudio.imaging.image_io import LoadedImage
 from sdstudio.selftest import runtime_checks
@@ -26,13 +27,13 @@ from sdstudio.selftest.common import SelfTestFailure
 @pytest.fixture
 def without_spandrel(monkeypatch):
     """Makes ``import spandrel`` fail as it does in the CPU-only build."""
-    spandrel_models.loaded_models.clear()
+    model_cache.clear()
     for name in list(sys.modules):
         if name == "spandrel" or name.startswith("spandrel."):
             monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "spandrel", None)
     yield
-    spandrel_models.loaded_models.clear()
+    model_cache.clear()
 
 
 def _community_file(path):

@@ -18,7 +18,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QEvent, QLockFile, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QLockFile, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from sdstudio.app import project_document
@@ -54,7 +54,7 @@ def _lock_for(session_id: str) -> QLockFile:
 
 
 class Autosave(QObject):
-    """Owns this window's recovery file; ``window.autosave`` once installed."""
+    """Owns this window's recovery file; removed when the window closes (``shut_down``)."""
 
     write_finished = Signal(str)  # "" when written, else the message shown to the person
 
@@ -83,7 +83,6 @@ class Autosave(QObject):
         stack.indexChanged.connect(self._on_edit)
         stack.cleanChanged.connect(self._on_clean_changed)
         self.write_finished.connect(self._on_write_finished)  # queued: emitted off-thread
-        window.installEventFilter(self)
 
     # -- when to save ----------------------------------------------------------------------
     @Slot(int)
@@ -131,8 +130,7 @@ class Autosave(QObject):
         if self._writer is not None:
             self._again_after_write = True  # the newest state follows this write
             return True
-        limit = document.undo_stack.undoLimit()
-        snapshot = project_document.capture(document, max_steps=limit or None)
+        snapshot = project_document.capture(document, max_steps=document.history.max_steps)
         self._edits_since_save = 0
         self._writer = threading.Thread(
             target=self._write, args=(snapshot,), name="sdstudio-autosave", daemon=True
@@ -179,21 +177,12 @@ class Autosave(QObject):
         if writer is not None:
             writer.join(timeout)
 
-    # -- closing ---------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        # A window that closed (its question about unsaved changes answered) hides; a
-        # minimised one stays "visible".
-        if (
-            watched is self.window
-            and event.type() == QEvent.Type.Hide
-            and not event.spontaneous()
-            and not self.window.isVisible()
-        ):
-            self.finish()
-        return False
+    # -- closing: one of the window's closing parts ----------------------------------------
+    def can_close(self) -> bool:
+        return True  # the window's own question about unsaved changes comes after this
 
-    def finish(self) -> None:
-        """The window closed: the work was saved or discarded, so no recovery is needed."""
+    def shut_down(self) -> None:
+        """The window closes: the work was saved or discarded, so no recovery is needed."""
         self.timer.stop()
         self._again_after_write = False
         self.wait()

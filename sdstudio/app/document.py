@@ -1,7 +1,11 @@
 """The open photo as a model object: pixels, original, mask and history.
 
 The canvas, panels and history view observe its signals and never reach into each
-other. Every change goes through the undo stack, so every edit is one undo step.
+other. Every change goes through the undo stack, so every edit is one undo step: an
+:class:`~sdstudio.session.history.Edit`, kept in ``history`` (the stack's commands wrap
+the same edits, and the stack and ``history`` always agree on how many are done).
+Patches are written into the arrays in place, so the canvas's QImage views of them stay
+valid and only the changed rect is redrawn.
 """
 
 from __future__ import annotations
@@ -14,15 +18,9 @@ from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QUndoStack
 
 from sdstudio.app.mask_tools import StrokeRecord
-from sdstudio.app.undo_commands import (
-    ImageResultCommand,
-    InvertMaskCommand,
-    MaskPatchCommand,
-    Rect,
-    changed_bounds,
-    crop,
-)
+from sdstudio.app.undo_commands import EditCommand
 from sdstudio.errors import MaskError
+from sdstudio.session.history import Edit, History, Rect
 
 if TYPE_CHECKING:
     from sdstudio.imaging.image_io import LoadedImage
@@ -45,6 +43,7 @@ class Document(QObject):
         # Where Ctrl+S writes once the user has chosen a file with Save As (or after the
         # first save); None means "next to the original, never over it".
         self.save_target: Path | None = None
+        self.history = History()
         self.undo_stack = QUndoStack(self)
         # A bound method, not a lambda: Qt drops it when the document is destroyed, before
         # the undo stack's own destructor emits cleanChanged.
@@ -78,25 +77,29 @@ class Document(QObject):
 
         Mask strokes are not listed: they describe where to edit, not an edit.
         """
-        steps = []
-        for index in range(self.undo_stack.index()):
-            command = self.undo_stack.command(index)
-            if isinstance(command, ImageResultCommand):
-                steps.append({"title": command.text(), **command.params})
-        return steps
+        return [
+            {"title": edit.title, **edit.params}
+            for edit in self.history.done
+            if not edit.is_mask_step
+        ]
 
     # -- whole-document changes --------------------------------------------------------
-    def open_loaded(self, loaded: LoadedImage) -> None:
-        """Show a freshly loaded file; history starts empty and unmodified."""
+    def open_loaded(self, loaded: LoadedImage, mask: np.ndarray | None = None) -> None:
+        """Show a freshly loaded file; history starts empty and unmodified.
+
+        ``mask`` (the photo's size): the mask it starts with, not an edit to undo (a
+        project's mask before its first step).
+        """
         pixels = np.ascontiguousarray(loaded.pixels)
         self.source = loaded
         self.path = Path(loaded.path)
         self.save_target = None
         self.undo_stack.clear()
+        self.history.clear()
         # The loaded array becomes the original (read-only); the working image is a copy.
         self.original = pixels
         self.original.flags.writeable = False
-        self._replace_image(pixels, None)
+        self._replace_image(pixels, mask)
         self.undo_stack.setClean()
         self.modified_changed.emit(False)
         self.path_changed.emit()
@@ -107,13 +110,41 @@ class Document(QObject):
         self.undo_stack.setClean()
         self.path_changed.emit()
 
+    def set_history_limits(self, max_steps: int | None, budget_bytes: int | None) -> bool:
+        """Bounds the undo history; False (nothing changes) unless the stack is empty.
+
+        Qt's stack takes a new step limit only while empty, and both must drop alike. (The
+        history may hold the one edit being pushed: the stack adds it after applying it.)
+        """
+        if self.undo_stack.count():
+            return False
+        self.undo_stack.setUndoLimit(max_steps or 0)  # Qt's 0: no limit
+        self.history.set_limits(max_steps, budget_bytes)
+        return True
+
     # -- edits (each is one undo step) -------------------------------------------------
-    def apply_result(self, title: str, image: np.ndarray, params: dict[str, Any]) -> None:
+    def push_edit(self, edit: Edit) -> None:
+        """Makes ``edit`` one undo step (which applies it)."""
+        self.undo_stack.push(EditCommand(self, edit))
+
+    def apply_result(
+        self,
+        title: str,
+        image: np.ndarray,
+        params: dict[str, Any],
+        mask: np.ndarray | None = None,
+    ) -> None:
+        """A job's result as one undo step; ``mask``: the mask moves with it (crop, flip)."""
         if self.image is None:
             raise MaskError("Open a photo first.")
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4):
             raise ValueError(f"result must be uint8 (H, W, 3|4), got {image.dtype} {image.shape}")
-        self.undo_stack.push(ImageResultCommand(self, title, np.ascontiguousarray(image), params))
+        if mask is not None:
+            mask = np.ascontiguousarray(mask, dtype=np.uint8)
+        # The current arrays are handed over as they are: a replacement gives the document
+        # fresh buffers, so nothing writes to them again.
+        result = np.ascontiguousarray(image)
+        self.push_edit(Edit.image_result(title, params, self.image, self.mask, result, mask))
 
     def set_mask(self, mask: np.ndarray, title: str = "Set mask") -> None:
         if mask.shape != self.mask.shape:
@@ -121,12 +152,9 @@ class Document(QObject):
                 f"The mask is {mask.shape[1]}x{mask.shape[0]} pixels but the photo is "
                 f"{self.mask.shape[1]}x{self.mask.shape[0]}."
             )
-        new_mask = mask.astype(np.uint8, copy=False)
-        rect = changed_bounds(self.mask, new_mask)
-        if rect is not None:
-            before = crop(self.mask, rect).copy()
-            after = crop(new_mask, rect).copy()
-            self.undo_stack.push(MaskPatchCommand(self, title, rect, before, after))
+        edit = Edit.mask_change(title, self.mask, mask.astype(np.uint8, copy=False))
+        if edit is not None:
+            self.push_edit(edit)
 
     def clear_mask(self) -> None:
         if self.has_image() and not self.mask_is_empty():
@@ -134,33 +162,60 @@ class Document(QObject):
 
     def invert_mask(self) -> None:
         if self.has_image():
-            self.undo_stack.push(InvertMaskCommand(self))
+            self.push_edit(Edit.mask_inversion())
 
     def push_stroke(self, record: StrokeRecord, title: str) -> None:
         """Records a stroke the brush already painted into ``mask`` as one undo step."""
-        self.undo_stack.push(
-            MaskPatchCommand(self, title, record.rect, record.before, record.after)
-        )
+        self.push_edit(Edit.mask_patch(title, record.rect, record.before, record.after))
 
     def notify_mask_painted(self, rect: Rect) -> None:
         """The brush painted into ``mask`` directly (mid-stroke); observers redraw."""
         self.mask_changed.emit(QRect(*rect))
 
-    # -- low-level writers used by the undo commands -----------------------------------
-    def _write_mask_patch(self, rect: Rect, values: np.ndarray) -> None:
-        x, y, w, h = rect
-        self.mask[y : y + h, x : x + w] = values
-        self.mask_changed.emit(QRect(x, y, w, h))
+    # -- what the undo stack's commands call -------------------------------------------
+    def redo_step(self, edit: Edit) -> None:
+        """``edit`` is pushed or redone on the undo stack: the history follows, then the pixels."""
+        if self.history.next_redo is edit:
+            self.history.redo()
+        else:
+            self._retire(self.history.push(edit))
+        self.apply_edit(edit)
 
-    def _invert_mask_in_place(self) -> None:
-        np.subtract(255, self.mask, out=self.mask)
-        self.mask_changed.emit(self.full_rect())
+    def undo_step(self, edit: Edit) -> None:
+        if self.history.next_undo is not edit:
+            return  # dropped for the memory budget (_retire): nothing is left to undo
+        self.history.undo()
+        self.apply_edit(edit, undo=True)
 
-    def _write_image_patch(self, rect: Rect, values: np.ndarray) -> None:
-        assert self.image is not None
-        x, y, w, h = rect
-        self.image[y : y + h, x : x + w] = values
-        self.image_changed.emit(QRect(x, y, w, h))
+    def _retire(self, dropped: list[Edit]) -> None:
+        """Commands of edits the history's byte budget dropped: Qt deletes an obsolete
+        command when it is next undone (the stack itself can only drop by count)."""
+        gone = {id(edit) for edit in dropped}
+        for index in range(self.undo_stack.count()):
+            command = self.undo_stack.command(index)
+            if isinstance(command, EditCommand) and id(command.edit) in gone:
+                command.setObsolete(True)
+
+    def apply_edit(self, edit: Edit, *, undo: bool = False) -> None:
+        """Writes the state ``edit`` leaves (``undo``: the one it started from); observers
+        hear of the changed rect. Undo steps call it; history is not touched."""
+        if edit.kind == "none":
+            return
+        if edit.kind == "replace":
+            image = edit.before if undo else edit.after
+            assert image is not None
+            mask = self.mask
+            if edit.mask_after is not None:
+                mask = edit.mask_before if undo else edit.mask_after
+            self._replace_image(image, mask)
+            return
+        if edit.is_mask_step:
+            edit.write_into(self.mask, undo=undo)
+            self.mask_changed.emit(QRect(*edit.rect) if edit.rect else self.full_rect())
+        else:
+            assert self.image is not None
+            edit.write_into(self.image, undo=undo)
+            self.image_changed.emit(QRect(*edit.rect) if edit.rect else self.full_rect())
 
     def _replace_image(self, image: np.ndarray, mask: np.ndarray | None) -> None:
         """New pixels (new file or new size): a fresh writable buffer and matching mask."""

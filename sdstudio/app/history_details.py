@@ -1,23 +1,29 @@
 """The History panel's details and the undo memory bound.
 
 Hovering a step in the History panel shows what ran and with which settings (the
-params the job recorded). The undo stack keeps as many steps as the configured memory
-budget allows for the open photo's size; older ones are dropped first.
+params the job recorded). The document's history keeps its steps within the configured
+memory budget, and the undo stack as many steps as the budget allows for the open
+photo's size at worst; older ones are dropped first.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import QHelpEvent, QUndoStack
 from PySide6.QtWidgets import QToolTip, QUndoView
 
 from sdstudio.app import project_document
 from sdstudio.app import settings as keys
-from sdstudio.app.undo_commands import ImageResultCommand
-from sdstudio.session.history_limits import DEFAULT_UNDO_MEMORY_MB, clamp_memory_mb, undo_step_limit
+from sdstudio.app.undo_commands import edit_of
+from sdstudio.session.history import (
+    DEFAULT_UNDO_MEMORY_MB,
+    budget_bytes,
+    clamp_memory_mb,
+    pixel_bytes,
+    undo_step_limit,
+)
 from sdstudio.session.step_replay import describe_step
 
 if TYPE_CHECKING:
@@ -31,8 +37,9 @@ def step_details(stack: QUndoStack, row: int) -> str:
     if row <= 0 or row > stack.count():
         return ""
     command = stack.command(row - 1)
-    if isinstance(command, ImageResultCommand):
-        return describe_step({"title": command.text(), **command.params})
+    edit = edit_of(command)
+    if edit is not None and not edit.is_mask_step:
+        return describe_step({"title": command.text(), **edit.params})
     return command.text()
 
 
@@ -58,14 +65,8 @@ class HistoryTooltips(QObject):
 
 def undo_memory_bytes(stack: QUndoStack) -> int:
     """Bytes of pixels the undo steps hold (arrays shared between steps counted once)."""
-    seen: set[int] = set()
-    total = 0
-    for index in range(stack.count()):
-        for value in vars(stack.command(index)).values():
-            if isinstance(value, np.ndarray) and id(value) not in seen:
-                seen.add(id(value))
-                total += value.nbytes
-    return total
+    edits = (edit_of(stack.command(index)) for index in range(stack.count()))
+    return pixel_bytes(edit for edit in edits if edit is not None)
 
 
 class UndoLimit(QObject):
@@ -90,6 +91,9 @@ class UndoLimit(QObject):
         width, height = self.document.size()
         return undo_step_limit(max(width, 1), max(height, 1), self.memory_mb())
 
+    def budget_bytes(self) -> int:
+        return budget_bytes(self.memory_mb())
+
     @Slot()
     def _on_document_replaced(self) -> None:
         # A restored project's first step may change the size while the stack is still
@@ -99,8 +103,6 @@ class UndoLimit(QObject):
 
     @Slot()
     def apply(self) -> None:
-        # Qt lets the limit change only while the stack is empty: a new photo. A changed
-        # budget takes effect from the next photo on.
-        stack = self.document.undo_stack
-        if stack.count() == 0:
-            stack.setUndoLimit(self.steps())
+        # The limits change only while the stack is empty (Qt's rule): a new photo. A
+        # changed budget takes effect from the next photo on.
+        self.document.set_history_limits(self.steps(), self.budget_bytes())

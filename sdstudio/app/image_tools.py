@@ -1,7 +1,7 @@
 """The Image menu: crop, straighten, rotate, flip, resize and extend the canvas.
 
 Each edit is one undo step that moves the photo and its mask together: an
-``ImageResultCommand`` given the new mask, so undo, redo, project files and autosave
+``Document.apply_result`` given the new mask, so undo, redo, project files and autosave
 restore both. Crop and straighten are canvas tools (``crop_tool``, ``straighten_tool``)
 with their options in a bar above the canvas; Extend Canvas runs as a job through the job
 controller (progress, Cancel), so its result is an undo step like a repair's.
@@ -22,7 +22,6 @@ from sdstudio.app.document import Document
 from sdstudio.app.image_dialogs import ExtendChoice, ExtendDialog, ResizeChoice, ResizeDialog
 from sdstudio.app.image_tool_bar import ORIGINAL, ImageToolBar
 from sdstudio.app.straighten_tool import TOOL_STRAIGHTEN, StraightenTool
-from sdstudio.app.undo_commands import ImageResultCommand
 from sdstudio.imaging import geometry
 from sdstudio.imaging.image_io import MAX_PIXELS, MAX_SIDE
 from sdstudio.jobs import ExtendJob, Job
@@ -38,11 +37,7 @@ def apply_geometry(
     document: Document, title: str, image: np.ndarray, mask: np.ndarray, params: dict[str, Any]
 ) -> None:
     """One undo step that replaces the photo and its mask (crop, turn, flip, resize)."""
-    command = ImageResultCommand(
-        document, title, np.ascontiguousarray(image), {"task": "geometry", **params},
-        after_mask=np.ascontiguousarray(mask, dtype=np.uint8),
-    )  # fmt: skip
-    document.undo_stack.push(command)
+    document.apply_result(title, image, {"task": "geometry", **params}, mask=mask)
 
 
 class _WaitCursor:

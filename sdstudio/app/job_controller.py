@@ -1,9 +1,13 @@
 """Runs the panels' jobs on the worker and turns their results into undo steps.
 
+Every job's state lives in one :class:`~sdstudio.job_queue.JobQueue`; the controller adds
+jobs to it, builds each foreground job when the queue says its turn has come, hands the
+worker's events to the queue and acts on what the queue makes of them.
+
 Panels hand over a *job factory* rather than a job: the job is built when its turn
 comes, from the document as it is then, so a Style click queued behind a Repair styles
 the repaired image instead of undoing the repair. One foreground job runs at a time;
-background jobs (style thumbnails) go to the worker at low priority and never touch the
+background jobs (style thumbnails) wait behind foreground ones and never touch the
 document or the progress bar.
 
 The undo step's title comes from the panel's ``describe`` (what ran, with which
@@ -31,13 +35,15 @@ from sdstudio.app.large_results import (
     large_result_question,
     speed_key,
 )
-from sdstudio.app.worker import JobPriority, JobWorker, RunJob
+from sdstudio.app.worker import JobWorker, RunJob
 from sdstudio.errors import UserFacingError
+from sdstudio.job_queue import JobEvent, JobEventKind, JobQueue, QueuedJob
 from sdstudio.jobs import Job, JobResult, job_params
 
 log = logging.getLogger(__name__)
 
 NOTE_TIMEOUT_MS = 10_000
+BACKGROUND_OWNER = "background"  # background jobs never make a panel look busy
 JobFactory = Callable[[], Job]
 ResultCallback = Callable[[int, "JobResult | None"], None]
 # The undo step's title from the job and the settings it ran with (job_params + result).
@@ -47,19 +53,20 @@ __all__ = ["JobController", "JobStatusWidget"]
 
 
 @dataclass
-class _ForegroundRun:
-    owner: str  # which panel asked, e.g. "repair"
-    make_job: JobFactory
-    describe: Describe | None = None
-    job: Job | None = None
-    image_generation: int = 0  # document edits seen when the job was built
-    started_at: float = 0.0  # monotonic, when the worker began it
-    fraction: float = 0.0  # the last progress shown
-    message: str = ""
+class _Outcome:
+    """How the controller handles a job's outcome; the job's state is the queue's."""
+
+    describe: Describe | None = None  # foreground: names the undo step
+    on_done: ResultCallback | None = None  # background: gets the result, or None
+    image_generation: int = 0  # document edits seen when the foreground job was built
+
+
+_Entry = QueuedJob[_Outcome]
+_Event = JobEvent[_Outcome]
 
 
 class JobController(QObject):
-    """Owns the worker; applies results to ``document``; drives the status widget."""
+    """Owns the job queue and the worker; applies results to ``document``; drives the status."""
 
     busy_changed = Signal(str, bool)  # owner, whether a job of that owner runs or waits
     result_applied = Signal(int, str)  # job id, undo step title
@@ -81,18 +88,16 @@ class JobController(QObject):
         self.document = document
         self.dialog_parent = parent
         self.status_bar = status_bar
+        self.queue: JobQueue[_Outcome] = JobQueue()
         self.worker = self._make_worker(run_job)
         self.status_widget = JobStatusWidget()
         self.status_widget.cancel_button.clicked.connect(self.cancel)
         self.last_error_box: QMessageBox | None = None
         self._show_error_dialog = show_error or self._open_error_box
-        self._waiting: list[_ForegroundRun] = []
-        self._current: _ForegroundRun | None = None
-        self._background: dict[int, ResultCallback] = {}
         self._image_generation = 0
         self._cancel_shortcut: QShortcut | None = None
         self._shut_down = False
-        self._time_left = TimeLeftEstimate()
+        self._time_left = TimeLeftEstimate()  # of the foreground job on show
         self.speeds = JobSpeeds()  # measured per method, for the large-result estimate
         document.image_changed.connect(self._count_image_edit)
         document.document_replaced.connect(self._count_image_edit)
@@ -109,25 +114,16 @@ class JobController(QObject):
 
     def use_engine(self, run_job: RunJob) -> None:
         """Replaces the engine entry point (tests, a scripted engine) with a fresh worker."""
-        self.cancel()
-        self.worker.shutdown()
+        for owner in self._stop_jobs():
+            self.busy_changed.emit(owner, False)
         self.worker.deleteLater()
-        for job_id, on_done in list(self._background.items()):
-            on_done(job_id, None)
-        self._background.clear()
-        current, self._current = self._current, None
-        if current is not None:
-            self._emit_if_idle(current.owner)
-        self._update_status()
+        self.queue = JobQueue()
         self.worker = self._make_worker(run_job)
+        self._update_status()
 
     def _make_worker(self, run_job: RunJob | None) -> JobWorker:
-        worker = JobWorker(run_job, self)
-        worker.started.connect(self._on_started)
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
+        worker = JobWorker(self.queue, run_job)
+        worker.event.connect(self._on_worker_event, Qt.ConnectionType.QueuedConnection)
         return worker
 
     def run(self, owner: str, make_job: JobFactory, *, describe: Describe | None = None) -> None:
@@ -138,7 +134,7 @@ class JobController(QObject):
         if self._shut_down:  # the window is closing; nothing can run any more
             return
         was_busy = self.is_busy(owner)
-        self._waiting.append(_ForegroundRun(owner, make_job, describe))
+        self.queue.add_foreground(owner, make_job, _Outcome(describe=describe))
         if not was_busy:
             self.busy_changed.emit(owner, True)
         self._start_next()
@@ -151,30 +147,35 @@ class JobController(QObject):
         """
         if self._shut_down:
             return None
-        job_id = self.worker.submit(job, JobPriority.BACKGROUND)
-        self._background[job_id] = on_done
-        return job_id
+        self.queue.add_background(BACKGROUND_OWNER, job, _Outcome(on_done=on_done))
+        self.worker.ensure_running()
+        return job.job_id
 
     def cancel_background(self, job_id: int) -> None:
-        if job_id in self._background:
-            self.worker.cancel(job_id)
+        entry = self.queue.find(job_id)
+        if entry is not None and entry.background:
+            self._handle(self.queue.cancel(entry))
 
     def is_busy(self, owner: str | None = None) -> bool:
         """Whether a foreground job (of ``owner``, or of anyone) runs or waits."""
-        runs = ([self._current] if self._current else []) + self._waiting
-        return any(owner is None or run.owner == owner for run in runs)
+        return self.queue.is_busy(owner)
 
     def current_job_id(self) -> int | None:
-        return self._current.job.job_id if self._current and self._current.job else None
+        entry = self.queue.foreground_job()
+        return entry.job_id if entry is not None else None
 
     @Slot()
     def cancel(self) -> None:
         """Stops the running foreground job and drops the waiting ones."""
-        dropped, self._waiting = self._waiting, []
-        for run in dropped:
-            self._emit_if_idle(run.owner)
-        if self._current is not None and self._current.job is not None:
-            self.worker.cancel(self._current.job.job_id)
+        current = self.queue.foreground_job()
+        # The waiting ones first: once the current job is gone, the next would be built.
+        dropped = [e for e in self.queue.waiting() if not e.background and e is not current]
+        for entry in dropped:
+            self.queue.cancel(entry)
+        for owner in dict.fromkeys(entry.owner for entry in dropped):
+            self._emit_if_idle(owner)
+        if current is not None:
+            self._handle(self.queue.cancel(current))  # a queued one is dropped at once
         self._update_status()
 
     def confirm_large_result(self, title: str, estimate: ResultEstimate) -> bool:
@@ -197,34 +198,48 @@ class JobController(QObject):
         return answer == QMessageBox.StandardButton.Yes
 
     def prewarm(self) -> None:
-        self.worker.prewarm()
+        if not self._shut_down:
+            self.worker.prewarm()
 
     def shutdown(self) -> None:
         """Cancels everything and stops the worker thread (the window calls it on close)."""
+        if self._shut_down:
+            return
         self._shut_down = True
-        self._waiting.clear()
-        self.worker.shutdown()
+        self._stop_jobs()
 
-    # -- the queue -----------------------------------------------------------------------
+    def _stop_jobs(self) -> list[str]:
+        """Cancels every job, waits for the worker thread; returns the owners it idled.
+
+        Background callbacks get None; a foreground job ends without a note (the window
+        is closing, or the engine is being replaced).
+        """
+        settled = self.queue.stop()  # the running job stops at its next yield
+        self.worker.wait()
+        for event in settled:
+            if event.entry.background:
+                self._handle(event)
+        return list(dict.fromkeys(e.entry.owner for e in settled if not e.entry.background))
+
+    # -- building foreground jobs at their turn -------------------------------------------
 
     def _start_next(self) -> None:
-        while self._current is None and self._waiting:
-            run = self._waiting.pop(0)
+        while (entry := self.queue.turn_to_build()) is not None:
+            assert entry.make_job is not None  # every foreground job has its factory
             try:
-                run.job = run.make_job()
+                job = entry.make_job()
             except UserFacingError as error:
+                self.queue.fail_to_build(entry)
                 self._show_error("", str(error))
-                self._emit_if_idle(run.owner)
+                self._emit_if_idle(entry.owner)
                 continue
-            run.image_generation = self._image_generation
-            self._current = run
+            entry.context.image_generation = self._image_generation
             self._time_left.reset()
-            self.worker.submit(run.job)
+            self.queue.hand_over(entry, job)
+            self.worker.ensure_running()
 
-    def _finish_current(self) -> None:
-        run, self._current = self._current, None
-        if run is not None:
-            self._emit_if_idle(run.owner)
+    def _foreground_ended(self, entry: _Entry) -> None:
+        self._emit_if_idle(entry.owner)
         self._start_next()
         self._update_status()
 
@@ -236,44 +251,45 @@ class JobController(QObject):
     def _count_image_edit(self) -> None:
         self._image_generation += 1
 
-    def _is_current(self, job_id: int) -> bool:
-        return self.current_job_id() == job_id
+    # -- what happens to jobs -------------------------------------------------------------
 
-    # -- worker signals ------------------------------------------------------------------
+    @Slot(object)
+    def _on_worker_event(self, event: _Event) -> None:
+        self._handle(self.queue.apply(event))
 
-    @Slot(int, str)
-    def _on_started(self, job_id: int, title: str) -> None:
-        if self._is_current(job_id):
-            assert self._current is not None
-            self._current.started_at = time.monotonic()
-            self._current.fraction, self._current.message = 0.0, "starting"
+    def _handle(self, event: _Event | None) -> None:
+        """Acts on an event as the queue settled it (None: nothing to do)."""
+        if event is None:
+            return
+        entry = event.entry
+        if entry.background:
+            if event.kind is JobEventKind.FAILED:
+                log.warning("Background job %s failed: %s", event.job_id, event.message)
+            if entry.state.settled and entry.context.on_done is not None:
+                assert event.job_id is not None  # background jobs are built when added
+                entry.context.on_done(event.job_id, event.result)
+            return
+        if event.kind is JobEventKind.STARTED:
             self._time_left.reset()
             self._update_status()
-
-    @Slot(int, float, str)
-    def _on_progress(self, job_id: int, fraction: float, message: str) -> None:
-        if self._is_current(job_id):
-            assert self._current is not None
-            # Never backwards: a stage that restarts its count (a retry with smaller
-            # tiles) must not look like lost work.
-            self._current.fraction = max(self._current.fraction, fraction)
-            self._current.message = message
-            self._time_left.update(self._current.fraction)
+        elif event.kind is JobEventKind.PROGRESS:
+            self._time_left.update(entry.fraction)
             self._update_status()
+        elif event.kind is JobEventKind.FINISHED:
+            assert event.result is not None
+            self._apply_result(entry, event.result)
+        elif event.kind is JobEventKind.FAILED:
+            self._report_failure(entry, event.message)
+        else:
+            self._report_cancel(entry)
 
-    @Slot(int, object)
-    def _on_finished(self, job_id: int, result: JobResult) -> None:
-        if job_id in self._background:
-            self._background.pop(job_id)(job_id, result)
-            return
-        if not self._is_current(job_id):
-            return
-        run = self._current
-        assert run is not None and run.job is not None
-        params = {**job_params(run.job), **result.params}
-        self._record_speed(run, result)
-        title = self._describe(run, params)
-        if run.image_generation != self._image_generation:
+    def _apply_result(self, entry: _Entry, result: JobResult) -> None:
+        job = entry.job
+        assert job is not None
+        params = {**job_params(job), **result.params}
+        self._record_speed(entry, result)
+        title = self._describe(entry, params)
+        if entry.context.image_generation != self._image_generation:
             # The person undid or changed the photo while the job ran; applying a result
             # computed from the old pixels would silently throw their change away.
             self._show_note(f"The photo changed while {title} ran, so its result was not applied.")
@@ -285,78 +301,56 @@ class JobController(QObject):
                     self.document.apply_result(title, result.image, params)
             except (UserFacingError, ValueError) as error:
                 log.exception("Applying the result of %s failed", title)
-                self._finish_current()
-                self.job_failed.emit(job_id, str(error))
+                self._foreground_ended(entry)
+                self.job_failed.emit(job.job_id, str(error))
                 self._show_error(title, str(error))
                 return
-            self.result_applied.emit(job_id, title)
+            self.result_applied.emit(job.job_id, title)
             if result.mask is not None:
-                self.mask_proposed.emit(run.owner, result)
-            self.result_applied_for.emit(run.owner, job_id)
+                self.mask_proposed.emit(entry.owner, result)
+            self.result_applied_for.emit(entry.owner, job.job_id)
             self._show_note(f"{title} done. {' '.join(result.notes)}".strip())
-        self._finish_current()
+        self._foreground_ended(entry)
 
-    def _describe(self, run: _ForegroundRun, params: Mapping[str, Any]) -> str:
-        assert run.job is not None
-        if run.describe is None:
-            return run.job.title
+    def _describe(self, entry: _Entry, params: Mapping[str, Any]) -> str:
+        job = entry.job
+        assert job is not None
+        if entry.context.describe is None:
+            return job.title
         try:
-            return run.describe(run.job, params) or run.job.title
+            return entry.context.describe(job, params) or job.title
         except Exception:  # a title is never worth losing the result over
-            log.exception("Naming the %s step failed", run.job.title)
-            return run.job.title
+            log.exception("Naming the %s step failed", job.title)
+            return job.title
 
-    def _record_speed(self, run: _ForegroundRun, result: JobResult) -> None:
-        if run.started_at and run.job is not None:
+    def _record_speed(self, entry: _Entry, result: JobResult) -> None:
+        if entry.started_at is not None and entry.job is not None:
             height, width = result.image.shape[:2]
-            seconds = time.monotonic() - run.started_at
-            self.speeds.record(speed_key(run.job), width * height, seconds)
+            seconds = time.monotonic() - entry.started_at
+            self.speeds.record(speed_key(entry.job), width * height, seconds)
 
-    @Slot(int, str)
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id in self._background:
-            log.warning("Background job %s failed: %s", job_id, message)
-            self._background.pop(job_id)(job_id, None)
-            return
-        if not self._is_current(job_id):
-            return
-        assert self._current is not None and self._current.job is not None
-        title = self._current.job.title
-        self._finish_current()  # first: the error dialog may run a nested event loop
-        self.job_failed.emit(job_id, message)
-        self._show_error(title, message)
+    def _report_failure(self, entry: _Entry, message: str) -> None:
+        assert entry.job is not None
+        self._foreground_ended(entry)  # first: the error dialog may run a nested event loop
+        self.job_failed.emit(entry.job.job_id, message)
+        self._show_error(entry.job.title, message)
 
-    @Slot(int)
-    def _on_cancelled(self, job_id: int) -> None:
-        if job_id in self._background:
-            self._background.pop(job_id)(job_id, None)
-            return
-        if not self._is_current(job_id):
-            return
-        assert self._current is not None and self._current.job is not None
-        self._show_note(f"{self._current.job.title} cancelled; the photo is unchanged.")
-        self.job_cancelled.emit(job_id)
-        self._finish_current()
+    def _report_cancel(self, entry: _Entry) -> None:
+        assert entry.job is not None
+        self._show_note(f"{entry.job.title} cancelled; the photo is unchanged.")
+        self.job_cancelled.emit(entry.job.job_id)
+        self._foreground_ended(entry)
 
     # -- feedback ------------------------------------------------------------------------
 
     def _update_status(self) -> None:
-        current = self._current
+        running = self.queue.foreground_job() is not None
         if self._cancel_shortcut is not None:
-            self._cancel_shortcut.setEnabled(current is not None)
-        if current is None:
-            self.status_widget.hide()
-            return
-        assert current.job is not None
+            self._cancel_shortcut.setEnabled(running)
         # The running job's own progress, also when a click only changed the queue: a
         # queued job used to reset the bar to 0 until the next progress arrived.
-        self.status_widget.show_job(
-            current.job.title,
-            current.fraction,
-            current.message,
-            len(self._waiting),
-            time_left_text(self._time_left.seconds_left()),
-        )
+        time_left = time_left_text(self._time_left.seconds_left()) if running else ""
+        self.status_widget.show_queue(self.queue, time_left)
 
     def _show_note(self, text: str) -> None:
         if self.status_bar is not None:

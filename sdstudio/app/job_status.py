@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from sdstudio.job_queue import JobQueue
 
 # The estimate is shown from the second progress update after the first that moved:
 # one update alone gives no rate, and the first one also carries the job's setup time
@@ -95,6 +98,21 @@ class JobStatusWidget(QWidget):
         layout.addWidget(self.time_left_label)
         layout.addWidget(self.cancel_button)
         self.hide()
+
+    def show_queue(self, queue: JobQueue[Any], time_left: str = "") -> None:
+        """Shows the queue's foreground job (running, or next) and how many wait; hides
+        when there is none. Background jobs are never shown."""
+        current = queue.foreground_job()
+        if current is None or current.job is None:
+            self.hide()
+            return
+        self.show_job(
+            current.job.title,
+            current.fraction,
+            current.message,
+            queue.waiting_to_build(),
+            time_left,
+        )
 
     def show_job(
         self, title: str, fraction: float, message: str, queued: int, time_left: str = ""

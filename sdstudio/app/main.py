@@ -1,5 +1,8 @@
 """Starts the GUI: one QApplication, the dark theme, the main window, files to open.
 
+``create_main_window`` is the app's composition root: the window's shell first, then
+the services that fill it (``sdstudio.app.services``), each given what it uses.
+
 Kept light on purpose: nothing here imports torch, so the window paints in a fraction of
 a second; models load later, on the job worker's thread.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -19,6 +23,11 @@ from sdstudio.app.crash_report import install_crash_reporting
 from sdstudio.app.fatal_errors import start_session_guard
 from sdstudio.app.theme import apply_dark_theme
 from sdstudio.paths import resource_path
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
+    from sdstudio.app.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +67,26 @@ def warn_about_leaking_bindings(window: QWidget) -> None:
         QMessageBox.warning(window, f"{APP_NAME}: please reinstall", problem)
 
 
+def create_main_window(settings: QSettings | None = None) -> MainWindow:
+    """The main window with its task panels, menus, projects and autosave wired in.
+
+    ``settings``: where the window and its parts remember things (default: the app's).
+    """
+    from sdstudio.app.services import build_services
+    from sdstudio.app.window import MainWindow
+
+    window = MainWindow(settings)
+    window.attach_services(build_services(window))
+    return window
+
+
 def launch(paths: list[str]) -> int:
     """Shows the main window, opens ``paths[0]`` if given, and runs until it closes."""
     app = create_application()
     install_crash_reporting(app)
     # Before the window: what the last session left is reported when the window asks.
     start_session_guard(app)
-    from sdstudio.app.window import MainWindow
-
-    window = MainWindow()
+    window = create_main_window()
     window.show()
     warn_about_leaking_bindings(window)
     if paths:

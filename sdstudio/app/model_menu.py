@@ -3,7 +3,8 @@
 "Add model file..." checks the file first (on a background thread: reading a large
 ``.pth`` takes seconds), so a damaged, malicious or unknown file is refused with the
 reason and never lands in the models folder. An accepted file is copied (never moved,
-never over an existing file) and every panel re-reads its list of methods.
+never over an existing file) and every panel re-reads its list of methods
+(``models_changed``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QProgressDialog
 
 from sdstudio import paths
 from sdstudio.errors import UserFacingError
@@ -47,8 +48,8 @@ def check_model_file(path: Path) -> tuple[Any, str]:
     ``model_checks.check_own_model`` for SD Studio's), so a file accepted here is offered
     in the panels. Runs torch/spandrel: call it off the GUI thread.
     """
-    from sdstudio.engine.community.diffusion_files import ENABLE_HINT, diffusers_available
-    from sdstudio.engine.community.model_index import inspect_safely
+    from sdstudio.engine.backends.diffusion_files import ENABLE_HINT, diffusers_available
+    from sdstudio.engine.backends.model_index import inspect_safely
     from sdstudio.engine.model_checks import check_own_model
 
     if path.suffix.lower() not in MODEL_SUFFIXES:
@@ -79,7 +80,7 @@ def copy_into_models_folder(source: Path, item: Any) -> Path:
     ``item`` is what :func:`check_model_file` found (None: an SD Studio model file); it is
     remembered for the copy, so listing the models does not check the file again.
     """
-    from sdstudio.engine.community.model_index import remember
+    from sdstudio.engine.backends.model_index import remember
     from sdstudio.engine.model_checks import remember_checked_copy
 
     folder = paths.user_models_dir()
@@ -115,7 +116,7 @@ class _NewFileScan(QObject):
         from sdstudio.engine.catalog import model_folders
 
         def work() -> None:
-            from sdstudio.engine.community import check_new_files
+            from sdstudio.engine.catalog import check_new_files
 
             try:
                 checked = len(check_new_files(model_folders()))
@@ -148,17 +149,22 @@ class _Checker(QObject):
         threading.Thread(target=work, name="check-model-file", daemon=True).start()
 
 
-def refresh_panels(window: QMainWindow) -> None:
-    tabs = window.panel_tabs
-    for index in range(tabs.count()):
-        refresh = getattr(tabs.widget(index), "refresh_models", None)
-        if callable(refresh):
-            refresh()
-
-
 class ModelMenu(QObject):
-    def __init__(self, window: QMainWindow) -> None:
+    """Fills the Models menu; from its creation on, model listings on the GUI thread never
+    load new files: ``check_new_files`` checks those on a background thread.
+
+    A closing part of the window: listings go back to loading new files at once when the
+    window closes (the CLI, tests and other windows after it must not see "being
+    checked" entries).
+    """
+
+    models_changed = Signal()  # a model was added or newly checked: lists are out of date
+
+    def __init__(self, window: QMainWindow, menu: QMenu) -> None:
+        from sdstudio.engine.model_checks import defer_loading_on_main_thread
+
         super().__init__(window)
+        defer_loading_on_main_thread(True)
         self.window = window
         self.add_action = QAction("&Add model file...", window)
         self.add_action.setStatusTip(
@@ -171,23 +177,20 @@ class ModelMenu(QObject):
         self.add_action.triggered.connect(self.add_model_file)
         self.open_action.triggered.connect(self.open_models_folder)
         self.problems_action.triggered.connect(self.show_problems)
-        window.models_menu.addAction(self.add_action)
-        window.models_menu.addAction(self.open_action)
-        window.models_menu.addAction(self.problems_action)
-        from sdstudio.engine.community.diffusion_files import ENABLE_HINT, diffusers_available
+        menu.addAction(self.add_action)
+        menu.addAction(self.open_action)
+        menu.addAction(self.problems_action)
+        from sdstudio.engine.backends.diffusion_files import ENABLE_HINT, diffusers_available
 
         self.diffusion_action: QAction | None = None
         if not diffusers_available():
-            window.models_menu.addSeparator()
+            menu.addSeparator()
             self.diffusion_action = QAction("Stable Diffusion: not installed", window)
             self.diffusion_action.setEnabled(False)
             self.diffusion_action.setToolTip(ENABLE_HINT)
             self.diffusion_action.setStatusTip(ENABLE_HINT)
-            window.models_menu.addAction(self.diffusion_action)
-            window.models_menu.setToolTipsVisible(True)
-        # Listings go back to loading new files at once when this window closes (the CLI,
-        # tests and other windows after it must not see "being checked" entries).
-        window.installEventFilter(self)
+            menu.addAction(self.diffusion_action)
+            menu.setToolTipsVisible(True)
         self._checker: _Checker | None = None
         self._progress: QProgressDialog | None = None
         self._pending = Path()
@@ -230,16 +233,17 @@ class ModelMenu(QObject):
             QMessageBox.warning(self.window, "Model not added", str(copy_error))
             return
         self.last_added = target
-        refresh_panels(self.window)
+        self.models_changed.emit()
         renamed = f" (saved as {target.name})" if target.name != source.name else ""
         self.window.statusBar().showMessage(f"Added {summary}{renamed}", 8000)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Close and watched is self.window:
-            from sdstudio.engine.community import defer_loading_on_main_thread
+    def can_close(self) -> bool:
+        return True  # nothing to ask: adding a model file is never left half done
 
-            defer_loading_on_main_thread(False)
-        return False
+    def shut_down(self) -> None:
+        from sdstudio.engine.model_checks import defer_loading_on_main_thread
+
+        defer_loading_on_main_thread(False)
 
     def check_new_files(self) -> None:
         """Check files added to the models folders by hand; refresh the panels if any."""
@@ -252,7 +256,7 @@ class ModelMenu(QObject):
         self.new_files_checked += count
         self.scans_done += 1
         if count:
-            refresh_panels(self.window)
+            self.models_changed.emit()
 
     def problems_text(self) -> str:
         from sdstudio.engine.catalog import model_problems
@@ -267,19 +271,3 @@ class ModelMenu(QObject):
 
     def open_models_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.user_models_dir())))
-
-
-def install_models_menu(window: QMainWindow) -> ModelMenu:
-    """Fill ``window.models_menu``; the menu object is kept as ``window.model_menu``.
-
-    From now on, model listings on the GUI thread never load new files: files dropped
-    into a models folder are checked on a background thread (started here), and the
-    panels refresh when that is done.
-    """
-    from sdstudio.engine.community import defer_loading_on_main_thread
-
-    defer_loading_on_main_thread(True)
-    menu = ModelMenu(window)
-    window.model_menu = menu
-    menu.check_new_files()
-    return menu

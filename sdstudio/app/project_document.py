@@ -1,8 +1,8 @@
 """The document as a project and back: what Save Project, Open Project and autosave share.
 
 Capturing runs on the UI thread and only copies what can still change (the current
-image and the mask); the undo steps' stored pixels are never written after the step is
-made, so the background writer may read them as they are. Every undo step is kept, in
+image and the mask); the document's edits (``Document.history``) are never written
+after they are made, so the background writer may read them as they are. Every undo step is kept, in
 order: job results and mask edits (strokes, clear, set, invert) alike, so a restored
 project has the same undo stack as the session that saved it.
 """
@@ -15,24 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtGui import QUndoCommand
 
-from sdstudio.app.undo_commands import (
-    ImageResultCommand,
-    InvertMaskCommand,
-    MaskPatchCommand,
-    crop,
-)
 from sdstudio.imaging.image_io import LoadedImage
-from sdstudio.session.history_limits import trim_history
-from sdstudio.session.project_model import (
-    EditRecord,
-    HistoryStep,
-    Project,
-    SourceInfo,
-    build_project,
-)
+from sdstudio.session.history import Edit, pixel_bytes
+from sdstudio.session.project_model import Project, SourceInfo, build_project, trim_history
 from sdstudio.session.step_replay import file_sha256
+from sdstudio.tasks import Task
 
 if TYPE_CHECKING:
     from sdstudio.app.document import Document
@@ -54,17 +42,11 @@ def is_replaying_steps() -> bool:
 
 
 # Which param names the model the step used: per task, in the order to try.
-_MODEL_KEYS = {"repair": ("method",), "enhance": ("upscaler", "model"), "style": ("method",)}
-
-
-def _edit_record(command: QUndoCommand) -> EditRecord:
-    describe = getattr(command, "edit_record", None)
-    if describe is None:
-        # A command that cannot describe its pixels: recorded as changing nothing, so the
-        # replay check in build_project notices if it did change something.
-        log.warning("Undo step %r (%s) is not kept in projects", command.text(), type(command))
-        return EditRecord(command.text(), {}, "none")
-    return describe()
+_MODEL_KEYS = {
+    Task.REPAIR: ("method",),
+    Task.ENHANCE: ("upscaler", "model"),
+    Task.STYLE: ("method",),
+}
 
 
 @dataclass
@@ -74,7 +56,7 @@ class DocumentSnapshot:
     original: np.ndarray
     current: np.ndarray
     mask: np.ndarray
-    edits: list[EditRecord]
+    edits: list[Edit]
     source: SourceInfo
     max_steps: int | None = None
 
@@ -88,11 +70,10 @@ class DocumentSnapshot:
 
 
 def capture(document: Document, max_steps: int | None = None) -> DocumentSnapshot:
-    """Copies of the document's changing arrays plus its (immutable) undo pixels."""
+    """Copies of the document's changing arrays plus its (immutable) edits."""
     assert document.image is not None and document.original is not None
-    stack = document.undo_stack
-    # Only the steps up to the current index: what was undone is not part of the state.
-    edits = [_edit_record(stack.command(index)) for index in range(stack.index())]
+    # Only the done edits: what was undone is not part of the state.
+    edits = document.history.done
     source = document.source
     info = SourceInfo()
     if source is not None:
@@ -175,46 +156,31 @@ def _restore(document: Document, project: Project, *, clean: bool) -> None:
         dpi=source.dpi,
         notes=list(project.notes),
     )
-    document.open_loaded(loaded)
-    stack = document.undo_stack
-    if 0 < stack.undoLimit() < len(project.steps):
-        # The limit just set comes from the base's size, which after an upscale is larger
-        # than the photo the saving session opened (and budgeted these steps for): a
-        # restored history keeps every step it has. The next photo gets its own limit.
-        stack.setUndoLimit(len(project.steps))
+    # The mask before the first kept step is where the history starts, like the base
+    # image: part of opening, not an edit to undo.
+    document.open_loaded(loaded, mask=project.base_mask)
+    # The limits just set come from the base's size, which after an upscale is larger
+    # than the photo the saving session opened (and budgeted these steps for): a
+    # restored history keeps every step it has. The next photo gets its own limits.
+    history = document.history
+    max_steps, budget = history.max_steps, history.budget_bytes
+    if max_steps is not None:
+        max_steps = max(max_steps, len(project.steps))
+    if budget is not None:
+        budget = max(budget, pixel_bytes(project.steps))
+    document.set_history_limits(max_steps, budget)
     original = np.array(project.original, copy=True)
     original.flags.writeable = False
     document.original = original
-    if project.base_mask is not None and project.base_mask.any():
-        # The mask before the first kept step is where the history starts, like the base
-        # image: part of opening, not an edit to undo.
-        height, width = project.base_mask.shape
-        document._write_mask_patch((0, 0, width, height), project.base_mask)
     global _replaying_steps
     _replaying_steps = True
     try:
-        image = project.base
-        for step in project.steps:
-            if not step.is_mask_step:  # mask steps take their "before" from the document
-                image, _mask = step.apply(image, document.mask)
-            stack.push(_undo_command(document, step, image))
+        for edit in project.steps:  # each knows what it undoes: the reader replayed them
+            document.push_edit(edit)
     finally:
         _replaying_steps = False
+    stack = document.undo_stack
     if clean:
         stack.setClean()
     else:
         stack.resetClean()  # recovered work counts as unsaved, steps or not
-
-
-def _undo_command(document: Document, step: HistoryStep, image: np.ndarray) -> QUndoCommand:
-    """The undo step that does what ``step`` did; ``image`` is the image after it."""
-    if step.is_mask_step:
-        if step.kind == "invert":
-            return InvertMaskCommand(document, step.title)
-        assert step.rect is not None and step.pixels is not None
-        before = crop(document.mask, step.rect).copy()
-        return MaskPatchCommand(document, step.title, step.rect, before, step.pixels.copy())
-    mask_after = step.mask_after
-    if mask_after is not None and not mask_after.any():
-        mask_after = None  # what the command leaves by itself, without holding a mask
-    return ImageResultCommand(document, step.title, image, step.params, mask_after)

@@ -1,5 +1,9 @@
 """The main window: canvas in the middle, task panels and history docked on the right.
 
+The window builds its own shell (document, canvas, actions, menus, docks); the parts that
+fill it (task panels, Train and Models menus, projects, autosave) are built and wired by
+``sdstudio.app.services.build_services`` and handed over with ``attach_services``.
+
 Every question the window asks the person (file dialogs, confirmations, errors) goes
 through one ``ask_*`` / ``show_*`` method, so tests can answer them by monkeypatching.
 """
@@ -7,10 +11,10 @@ through one ``ask_*`` / ``show_*`` method, so tests can answer them by monkeypat
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QColorDialog,
     QDialog,
@@ -35,6 +39,7 @@ from sdstudio.app.file_ops import DocumentFiles
 from sdstudio.app.help_dialogs import GettingStartedDialog, KeyboardShortcutsDialog
 from sdstudio.app.start_page import StartPage
 from sdstudio.app.window_actions import build_actions, build_menus, build_toolbar
+from sdstudio.app.window_state import WindowState
 from sdstudio.imaging.image_io import (
     format_for_dialog_filter,
     open_dialog_filter,
@@ -42,6 +47,14 @@ from sdstudio.imaging.image_io import (
 )
 from sdstudio.paths import resource_path
 from sdstudio.session.project_file import PROJECT_SUFFIX
+
+if TYPE_CHECKING:
+    from sdstudio.app.autosave import Autosave
+    from sdstudio.app.history_details import UndoLimit
+    from sdstudio.app.job_controller import JobController
+    from sdstudio.app.panels import TaskPanels
+    from sdstudio.app.project_actions import ProjectActions
+    from sdstudio.app.services import AppServices
 
 OPEN_HINT = "Open a photo: File > Open (Ctrl+O) or drop it here."
 
@@ -60,9 +73,17 @@ class ClosingPart(Protocol):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    # The parts filling the window, from ``attach_services``.
+    services: AppServices
+    job_controller: JobController
+    task_panels: TaskPanels
+    project_actions: ProjectActions
+    autosave: Autosave
+    undo_limit: UndoLimit
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.settings = keys.app_settings()
+        self.settings = settings if settings is not None else keys.app_settings()
         self.closing_parts: list[ClosingPart] = []
         self.document = Document(self)
         # Connected before the canvas exists, so the canvas is on screen, at its real
@@ -84,7 +105,10 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(QIcon(str(app_icon)))
 
         self.actions_ = build_actions(self)
-        build_menus(self, self.actions_)
+        menus = build_menus(self, self.actions_)
+        self.recent_menu, self.view_menu = menus.recent, menus.view
+        self.train_menu, self.models_menu = menus.train, menus.models  # filled by services
+        self.image_tools = menus.image_tools
         self.addToolBar(build_toolbar(self, self.actions_))
         self.brush_toolbar = BrushToolbar(self.canvas, self)
         # Its own row: seven tools plus size, hardness and opacity overflow one row
@@ -116,26 +140,19 @@ class MainWindow(QMainWindow):
         self.document.path_changed.connect(self._update_title)
         self.document.document_replaced.connect(self._on_document_replaced)
         self.document.undo_stack.indexChanged.connect(self._update_enabled)
-        self._restore_settings()
+        self.remembered_state = WindowState(self, self.settings)
+        self.remembered_state.restore()
+        self.add_closing_part(self.remembered_state)
         self._update_title()
         self._update_enabled()
 
-        # Before the panels: their first model listing must not load dropped files here.
-        from sdstudio.app.model_menu import install_models_menu
-
-        install_models_menu(self)
-
-        from sdstudio.app.panels import install_task_panels
-
-        install_task_panels(self)
-
-        from sdstudio.app.training_wizard import install_training_menu
-
-        install_training_menu(self)
-
-        from sdstudio.app.project_actions import install_project_actions
-
-        install_project_actions(self)  # projects, mask files, autosave, History details
+    def attach_services(self, services: AppServices) -> None:
+        """Keeps the parts ``build_services`` built for this window (once, after it)."""
+        self.services = services
+        # Shortcuts for the tests, benchmarks and self-test that drive the window.
+        self.job_controller, self.task_panels = services.jobs, services.panels
+        self.project_actions, self.autosave = services.projects, services.autosave
+        self.undo_limit = services.undo_limit
 
     def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -152,7 +169,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | Path) -> bool:
         """Opens a photo or, by its suffix, a project (command line, drops, recent files)."""
         if Path(path).suffix.lower() == PROJECT_SUFFIX:
-            return self.project_actions.open_project_file(Path(path))
+            return self.services.projects.open_project_file(Path(path))
         return self.files.open_path(path)
 
     def window_title(self) -> str:
@@ -299,50 +316,6 @@ class MainWindow(QMainWindow):
     def _show_zoom(self, zoom: float) -> None:
         self.zoom_label.setText(f"{zoom * 100:.0f} %" if zoom >= 0.1 else f"{zoom * 100:.1f} %")
 
-    def _restore_settings(self) -> None:
-        geometry = self.settings.value(keys.KEY_GEOMETRY)
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
-        state = self.settings.value(keys.KEY_WINDOW_STATE)
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-        self.canvas.set_brush(
-            size=keys.read_number(self.settings, keys.KEY_BRUSH_SIZE, self.canvas.brush.size),
-            hardness=keys.read_number(
-                self.settings, keys.KEY_BRUSH_HARDNESS, self.canvas.brush.hardness
-            ),
-        )
-        # The first photo gets the brush at the size on screen it last had.
-        self.canvas.set_brush_size_at_fit(
-            keys.read_number(
-                self.settings, keys.KEY_BRUSH_SIZE_AT_FIT, self.canvas.brush_size_at_fit()
-            )
-        )
-        color = QColor(str(self.settings.value(keys.KEY_OVERLAY_COLOR, "")))
-        if color.isValid():
-            self.canvas.overlay.set_color(color)
-        self.canvas.overlay.set_opacity(
-            keys.read_number(self.settings, keys.KEY_OVERLAY_OPACITY, self.canvas.overlay.opacity)
-        )
-        # From here on, brush and overlay changes are remembered as they happen.
-        self.canvas.brush_changed.connect(self._store_brush)
-        self.canvas.overlay.changed.connect(self._store_overlay)
-
-    def _store_brush(self) -> None:
-        # Fine-grained: a brush carried over from another photo has any fraction of a pixel.
-        self.settings.setValue(keys.KEY_BRUSH_SIZE, round(self.canvas.brush.size, 4))
-        self.settings.setValue(keys.KEY_BRUSH_HARDNESS, round(self.canvas.brush.hardness, 2))
-        size_at_fit = round(self.canvas.brush_size_at_fit(), 2)
-        self.settings.setValue(keys.KEY_BRUSH_SIZE_AT_FIT, size_at_fit)
-
-    def _store_overlay(self) -> None:
-        overlay = self.canvas.overlay
-        self.settings.setValue(keys.KEY_OVERLAY_COLOR, overlay.color.name())
-        self.settings.setValue(keys.KEY_OVERLAY_OPACITY, round(overlay.opacity, 3))
-        self.actions_.show_mask.setChecked(overlay.visible)
-
     def add_closing_part(self, part: ClosingPart) -> None:
         self.closing_parts.append(part)
 
@@ -356,13 +329,6 @@ class MainWindow(QMainWindow):
             return
         for part in self.closing_parts:
             part.shut_down()
-        self._store_brush()  # its size at fit follows the window's size since the last change
-        self.settings.setValue(keys.KEY_GEOMETRY, self.saveGeometry())
-        self.settings.setValue(keys.KEY_WINDOW_STATE, self.saveState())
-        self.settings.sync()
-        controller = getattr(self, "job_controller", None)  # set by install_task_panels
-        if controller is not None:
-            controller.shutdown()  # cancels the running job; no QThread outlives the window
         event.accept()
 
     # -- drag and drop ------------------------------------------------------------------

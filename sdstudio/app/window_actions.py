@@ -7,12 +7,13 @@ habits; the mask tools' actions are built in ``tool_actions``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QMenu, QToolBar
 
 from sdstudio.app.canvas import TOOL_BRUSH, TOOL_ERASER
 from sdstudio.app.image_tools import ImageTools
@@ -214,10 +215,10 @@ def build_actions(window: MainWindow) -> SimpleNamespace:
     a.shrink_mask = make_action(
         window, "Shrin&k Mask...", a.mask_margin.shrink, tip="Narrow the mask by a number of pixels"
     )
+    # Its slot is the Repair panel's, connected where the panels are built (services).
     a.find_damage = make_action(
         window,
         "&Find Damage",
-        lambda: _find_damage(window),
         tip="Propose a mask over scratches, dust, cracks and stains (Repair panel)",
     )
     a.overlay_color = make_action(
@@ -244,21 +245,23 @@ def build_actions(window: MainWindow) -> SimpleNamespace:
     return a
 
 
-def _find_damage(window: MainWindow) -> None:
-    """Mask > Find Damage: the Repair panel's button, with the panel shown."""
-    panels = getattr(window, "task_panels", None)
-    if panels is None:
-        return
-    window.panel_tabs.setCurrentWidget(panels.repair)
-    panels.repair.damage_finder.find_damage()
+@dataclass(frozen=True)
+class WindowMenus:
+    """The menus other parts fill or add to, and the Image menu's tools."""
+
+    recent: QMenu
+    view: QMenu
+    train: QMenu
+    models: QMenu
+    image_tools: ImageTools
 
 
-def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
+def build_menus(window: MainWindow, a: SimpleNamespace) -> WindowMenus:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addAction(a.open)
-    window.recent_menu = file_menu.addMenu("Open &Recent")
-    window.recent_menu.aboutToShow.connect(window.files.fill_recent_menu)
+    recent_menu = file_menu.addMenu("Open &Recent")
+    recent_menu.aboutToShow.connect(window.files.fill_recent_menu)
     file_menu.addAction(a.open_example)
     file_menu.addSeparator()
     file_menu.addAction(a.save)
@@ -277,7 +280,6 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
     view_menu.addAction(a.split)
     view_menu.addAction(a.show_original)
     view_menu.addSeparator()
-    window.view_menu = view_menu
 
     mask_menu = bar.addMenu("Mas&k")
     for action in (
@@ -308,15 +310,39 @@ def build_menus(window: MainWindow, a: SimpleNamespace) -> None:
     mask_menu.aboutToShow.connect(enable_margin_actions)
 
     # Crop, straighten, quarter turns, flips, resize and extend canvas (image_tools).
-    window.image_tools = ImageTools(window, bar.addMenu("&Image"), a.tool_group)
+    image_tools = ImageTools(window, bar.addMenu("&Image"), a.tool_group)
 
-    window.train_menu = bar.addMenu("&Train")
-    window.models_menu = bar.addMenu("&Models")
+    train_menu = bar.addMenu("&Train")
+    models_menu = bar.addMenu("&Models")
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(a.getting_started)
     help_menu.addAction(a.keyboard_shortcuts)
     help_menu.addSeparator()
     help_menu.addAction(a.about)
+    return WindowMenus(recent_menu, view_menu, train_menu, models_menu, image_tools)
+
+
+def menu_holding(window: MainWindow, action: QAction) -> QMenu:
+    """The menu bar's menu that lists ``action``."""
+    for menu_action in window.menuBar().actions():
+        menu = menu_action.menu()
+        if menu is not None and action in menu.actions():
+            return menu
+    raise LookupError(f"no menu holds {action.text()!r}")
+
+
+def insert_after(menu: QMenu, anchor: QAction, items: list[QAction | None]) -> None:
+    """Puts ``items`` (None: a separator) into ``menu`` right below ``anchor``."""
+    actions = menu.actions()
+    position = actions.index(anchor) + 1
+    before = actions[position] if position < len(actions) else None
+    for item in items:
+        if item is None:
+            menu.insertSeparator(before) if before is not None else menu.addSeparator()
+        elif before is not None:
+            menu.insertAction(before, item)
+        else:
+            menu.addAction(item)
 
 
 def build_toolbar(window: MainWindow, a: SimpleNamespace) -> QToolBar:

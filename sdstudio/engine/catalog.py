@@ -1,87 +1,47 @@
-"""Which methods each task offers: classical algorithms, our trained models, community files.
+"""Which methods each task offers, and which one a job means.
 
-Listing never loads weights: our ``.safetensors`` files are described by their header
-metadata (``model_file.read_model_info``), and whether their weights fit that metadata is
-a verdict kept per file (``model_checks``): torch is imported only the first time a user
-file is seen, never for shipped files. A file that is damaged is reported in ``problems``
-and left out; listing never fails because of one bad file. A network is offered only when
-a trained file for it exists, and "auto" picks only files known to be good.
+The backends (``sdstudio.engine.backends``) describe their own entries: the classical
+methods, SD Studio's networks, community (spandrel) files and Stable Diffusion
+checkpoints. The catalog only scans the models folders through them and resolves names,
+over a snapshot kept until a models folder changes: the snapshot's stamp is every model
+file's and folder's (path, mtime, size) plus the files that keep the check verdicts, so
+a file added, removed, replaced or newly checked gives a new snapshot, and listing again
+otherwise costs one walk of ``stat`` calls. A damaged file is reported in ``problems``
+and left out; listing never fails because of one bad file. A network is offered only
+when a trained file for it exists, and "auto" picks only files known to be good.
 
 Naming a classical method (``telea``, ``lanczos``...) never looks at the models folders,
 so a slow or broken folder cannot hold up a classical job.
 
-Other parts add methods through *providers*: callables taking the model folders and
-returning :class:`MethodInfo` and :class:`ModelProblem` items (any task; the catalog
-filters). ``sdstudio.engine.community.catalog_entries`` is used automatically when that
-module exists; others can call :func:`register_provider`.
+Plug-ins add methods through *providers* (:func:`register_provider`): callables taking
+the model folders and returning :class:`MethodInfo` and :class:`ModelProblem` items (any
+task; the catalog filters); they are asked on every listing.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from sdstudio import paths
-from sdstudio.engine.folder_walk import walk_model_folders
-from sdstudio.engine.model_checks import (
-    TrainingOnlyModel,
-    check_own_model,
-    chosen_automatically,
-    is_shipped,
-    verdicts,
+from sdstudio.engine.backends import BACKENDS, HEADER_ONLY_BACKENDS
+from sdstudio.engine.backends.builtin import check_new_model_files
+from sdstudio.engine.backends.classical import classical_methods
+from sdstudio.engine.backends.classical import (  # whether PatchMatch is offered: asked here
+    patchmatch_available as patchmatch_available,
 )
-from sdstudio.engine.model_file import TASKS, is_sdstudio_metadata, read_metadata
-from sdstudio.errors import ModelLoadError, UnknownNameError, UserFacingError
+from sdstudio.engine.backends.model_index import CACHE_FILE_NAME, scan
+from sdstudio.engine.backends.spandrel_files import COMMUNITY_SUFFIXES
+from sdstudio.engine.folder_walk import walk_model_folders
+from sdstudio.engine.json_cache import cache_file
+from sdstudio.engine.methods import Catalog, MethodInfo, MethodKind, ModelProblem
+from sdstudio.engine.model_checks import PENDING_NOTE, VERDICT_FILE_NAME
+from sdstudio.errors import UnknownNameError, UserFacingError
+from sdstudio.tasks import MODEL_TASKS, Task
 
 log = logging.getLogger(__name__)
-
-MethodKind = Literal["classical", "builtin", "community", "diffusion"]
-
-
-@dataclass(frozen=True)
-class MethodInfo:
-    id: str  # what jobs name (RepairJob.method, EnhanceJob.model) and the CLI accepts
-    task: str
-    display_name: str
-    description: str
-    kind: MethodKind
-    path: Path | None = None  # the model file; None for classical methods
-    scale: int | None = None  # enhance: output scale; None = any scale (classical)
-    style: str | None = None  # style models: the preset id they back
-    size_bytes: int | None = None
-    source: str = "built in"  # "built in", "bundled models", "your models", ...
-    version: str = ""
-    architecture: str | None = None
-    # A second choice beside the task's default model (e.g. "detail": the adversarial
-    # enhance), from the file's "variant" metadata; "auto" never picks one over a default.
-    variant: str = ""
-    # Style models that learnt a preset before its finish: the finish the engine adds
-    # after the network (``engine.style.effects.FINISHES``), from the "finish" metadata.
-    finish: str = ""
-    # Whether "auto" may pick it: shipped, or its training validation beat classical and
-    # its base (``model_checks.chosen_automatically``). Others are chosen by name only.
-    automatic: bool = False
-
-
-@dataclass(frozen=True)
-class ModelProblem:
-    path: Path
-    message: str  # for the person: what is wrong and what to do
-
-
-@dataclass
-class Catalog:
-    methods: list[MethodInfo] = field(default_factory=list)
-    problems: list[ModelProblem] = field(default_factory=list)
-
-    def for_task(self, task: str) -> list[MethodInfo]:
-        return [method for method in self.methods if method.task == task]
-
 
 Provider = Callable[[Sequence[Path]], Iterable["MethodInfo | ModelProblem"]]
 _providers: list[Provider] = []
@@ -98,56 +58,6 @@ def unregister_provider(provider: Provider) -> None:
         _providers.remove(provider)
 
 
-def patchmatch_available() -> bool:
-    if importlib.util.find_spec("patchmatch") is None:
-        return False
-    try:
-        from patchmatch import patch_match
-    except (ImportError, OSError):
-        return False
-    return bool(patch_match.patchmatch_available)
-
-
-def classical_methods() -> list[MethodInfo]:
-    """Always available; the first of a task is its default when no trained model exists.
-
-    For repair that is the automatic classical fill: Telea on thin holes (scratches, dust:
-    as good and many times faster), PatchMatch on thicker ones (objects: it copies real
-    texture where Telea smears).
-    """
-    methods = []
-    if patchmatch_available():
-        methods += [
-            MethodInfo(
-                "auto_classical", "repair", "Classical (automatic)",
-                "Telea for scratches and dust, PatchMatch content-aware fill for objects.",
-                "classical",
-            ),
-            MethodInfo(
-                "patchmatch", "repair", "PatchMatch (content-aware fill)",
-                "Copies matching texture from the rest of the photo; good for objects and "
-                "textured areas, slower.", "classical",
-            ),
-        ]  # fmt: skip
-    methods += [
-        MethodInfo(
-            "telea", "repair", "Telea (OpenCV)",
-            "Smooth fill from the edges inward; best for thin scratches, dust and text.",
-            "classical",
-        ),
-        MethodInfo(
-            "navier_stokes", "repair", "Navier-Stokes (OpenCV)",
-            "Continues edges and gradients into the hole; for thin damage.", "classical",
-        ),
-        MethodInfo(
-            "lanczos", "enhance", "Lanczos (classical)",
-            "High-quality resampling with unsharp mask, auto levels and noise reduction.",
-            "classical",
-        ),
-    ]  # fmt: skip
-    return methods
-
-
 def model_folders() -> list[Path]:
     """The user's (trained or added) models first: a model they made for this task is the
     one they mean, ahead of the bundled default."""
@@ -155,119 +65,120 @@ def model_folders() -> list[Path]:
     return [folder for folder in folders if folder.is_dir()]
 
 
-def own_model_files(folders: Sequence[Path]) -> list[Path]:
-    """Every ``.safetensors`` file in the folders, each folder's in path order, each file
-    once (a folder linked into another is not listed twice)."""
-    files: list[Path] = []
-    seen: set[Path] = set()
-    for folder in folders:
-        for path in sorted(walk_model_folders([folder], (".safetensors",))):
-            real = path.resolve()
-            if path.is_file() and real not in seen:
-                seen.add(real)
-                files.append(path)
-    return files
-
-
-def _scan_own_models(folders: Sequence[Path], catalog: Catalog) -> None:
-    used_ids = {method.id for method in classical_methods()}  # a name always means those
-    for path in own_model_files(folders):
-        shipped = is_shipped(path)
+def _stamps_of(watched: Iterable[Path]) -> tuple:
+    stamps = []
+    for path in watched:
         try:
-            if not is_sdstudio_metadata(read_metadata(path)):
-                continue  # a community file: the community provider describes it
-            info = check_own_model(path, shipped=shipped)
-        except TrainingOnlyModel:
-            continue
-        except ModelLoadError as error:
-            catalog.problems.append(ModelProblem(path, str(error)))
-            continue
-        except Exception as error:  # one odd file must only ever hide itself
-            log.exception("checking the model file %s failed", path)
-            catalog.problems.append(
-                ModelProblem(path, f"{path.name} could not be checked: {error}")
-            )
-            continue
-        source = "bundled models" if shipped else "your models"
-        prefix = "bundled" if shipped else "user"
-        method_id = path.stem if path.stem not in used_ids else f"{prefix}/{path.stem}"
-        used_ids.add(method_id)
-        catalog.methods.append(
-            MethodInfo(
-                id=method_id,
-                task=info.task,
-                display_name=info.name,
-                description=info.description,
-                kind="builtin",
-                path=path,
-                scale=info.scale,
-                style=info.style,
-                size_bytes=info.size_bytes,
-                source=source,
-                version=info.version,
-                architecture=info.architecture,
-                variant=str(info.provenance.get("variant", "")),
-                finish=str(info.provenance.get("finish", "")),
-                automatic=chosen_automatically(info, shipped=shipped),
-            )
-        )
+            stat = path.stat()
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((str(path), None, None))
+    return tuple(stamps)
 
 
-def check_new_model_files(folders: Sequence[Path]) -> list[Path]:
-    """Compare the weights of user files not checked yet (imports torch: call it off the
-    GUI thread); returns the files checked now. Listings afterwards read the verdicts."""
-    checked: list[Path] = []
-    for path in own_model_files(folders):
-        if is_shipped(path) or verdicts.lookup(path)[0]:
+def _stamp(folders: Sequence[Path]) -> tuple[tuple, tuple]:
+    """What a snapshot depends on: (each folder and model file as it is, the verdict
+    caches as they are)."""
+    files = _stamps_of([*folders, *walk_model_folders(folders, COMMUNITY_SUFFIXES)])
+    caches = _stamps_of([cache_file(VERDICT_FILE_NAME), cache_file(CACHE_FILE_NAME)])
+    return files, caches
+
+
+class _Snapshots:
+    """The last listing per backend set, and the stamp it was made at."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._made: dict[bool, tuple[tuple, Catalog]] = {}
+
+    def listing(self, folders: Sequence[Path], *, all_backends: bool) -> Catalog:
+        before = _stamp(folders)
+        with self._lock:
+            made = self._made.get(all_backends)
+        if made is not None and made[0] == before:
+            return made[1]
+        listing = _scan_backends(folders, all_backends=all_backends)
+        # The scan itself writes verdicts of newly checked files: keep the listing under
+        # the caches as they are now, unless a model file changed while it ran.
+        after = _stamp(folders)
+        pending = any(PENDING_NOTE in problem.message for problem in listing.problems)
+        # A file still being checked (on the GUI thread) is listed again once it is done.
+        if after[0] == before[0] and not pending:
+            with self._lock:
+                self._made[all_backends] = (after, listing)
+        return listing
+
+    def clear(self) -> None:
+        with self._lock:
+            self._made.clear()
+
+
+snapshots = _Snapshots()
+
+
+def _add_entries(catalog: Catalog, entries: Iterable[MethodInfo | ModelProblem]) -> None:
+    taken = {method.id for method in catalog.methods}
+    for entry in entries:
+        if isinstance(entry, ModelProblem):
+            catalog.problems.append(entry)
+        elif isinstance(entry, MethodInfo) and entry.id not in taken:
+            taken.add(entry.id)
+            catalog.methods.append(entry)
+
+
+def _scan_backends(folders: Sequence[Path], *, all_backends: bool) -> Catalog:
+    """The entries of the backends that read the models folders (the classical methods
+    need no folder, so they are added to each listing instead)."""
+    catalog = Catalog()
+    chosen = BACKENDS.values() if all_backends else HEADER_ONLY_BACKENDS
+    for backend in chosen:
+        if backend.kind is MethodKind.CLASSICAL:
             continue
         try:
-            if not is_sdstudio_metadata(read_metadata(path)):
-                continue
-            check_own_model(path, shipped=False)
-        except ModelLoadError:
-            pass  # a problem, which the next listing reports
-        except Exception:  # noqa: BLE001 - the listing reports it; keep checking the rest
-            log.exception("checking the model file %s failed", path)
-        if verdicts.lookup(path)[0]:
-            checked.append(path)
-    return checked
+            entries = backend.entries(folders)
+        except Exception as error:  # one broken backend must not hide every model
+            log.exception("the %s backend's listing failed", backend.kind)
+            folder = folders[0] if folders else Path(".")
+            entries = [ModelProblem(folder, f"Model listing: {error}")]
+        _add_entries(catalog, entries)
+    return catalog
 
 
-def _community_provider() -> Provider | None:
-    if importlib.util.find_spec("sdstudio.engine.community") is None:
-        return None
-    module = importlib.import_module("sdstudio.engine.community")
-    return getattr(module, "catalog_entries", None)
+def _provider_entries(folders: Sequence[Path]) -> list[MethodInfo | ModelProblem]:
+    found: list[MethodInfo | ModelProblem] = []
+    for provider in list(_providers):
+        try:
+            found += list(provider(folders))
+        except Exception as error:  # one broken plug-in must not hide every model
+            log.exception("model provider %r failed", provider)
+            folder = folders[0] if folders else Path(".")
+            found.append(ModelProblem(folder, f"Model listing: {error}"))
+    return found
 
 
 def scan_catalog(*, include_providers: bool = True) -> Catalog:
-    """Every method for every task, plus the problems found on the way."""
-    catalog = Catalog(methods=[])
+    """Every method for every task, plus the problems found on the way.
+
+    ``include_providers=False`` lists only what header reads describe (classical methods
+    and SD Studio's files): no community file is loaded and no plug-in asked.
+    """
     folders = model_folders()
-    _scan_own_models(folders, catalog)
+    listing = snapshots.listing(folders, all_backends=include_providers)
+    catalog = Catalog(list(listing.methods), list(listing.problems))
     if include_providers:
-        providers = list(_providers)
-        community = _community_provider()
-        if community is not None and community not in providers:
-            providers.insert(0, community)
-        taken = {method.id for method in catalog.methods}
-        for provider in providers:
-            try:
-                entries = list(provider(folders))
-            except Exception as error:  # one broken plug-in must not hide every model
-                log.exception("model provider %r failed", provider)
-                catalog.problems.append(
-                    ModelProblem(folders[0] if folders else Path("."), f"Model listing: {error}")
-                )
-                continue
-            for entry in entries:
-                if isinstance(entry, ModelProblem):
-                    catalog.problems.append(entry)
-                elif isinstance(entry, MethodInfo) and entry.id not in taken:
-                    taken.add(entry.id)
-                    catalog.methods.append(entry)
+        _add_entries(catalog, _provider_entries(folders))
     catalog.methods += classical_methods()
     return catalog
+
+
+def check_new_files(folders: Sequence[Path]) -> list[Path]:
+    """Load and cache every file not checked yet (call off the GUI thread); returns them:
+    community files, and SD Studio files whose weights were not compared yet."""
+    own = check_new_model_files(folders)
+    pending = [item.path for item in scan(folders, load_new=False) if item.kind == "pending"]
+    if pending:
+        scan(folders, load_new=True)
+    return own + pending
 
 
 def list_methods(task: str, *, include_providers: bool = True) -> list[MethodInfo]:
@@ -296,11 +207,11 @@ def best_method(
     trained = [
         m
         for m in methods
-        if m.kind == "builtin" and m.automatic and (scale is None or m.scale == scale)
+        if m.kind is MethodKind.BUILTIN and m.automatic and (scale is None or m.scale == scale)
     ]
     if trained:
         return min(trained, key=lambda method: bool(method.variant))  # first default, else first
-    classical = [method for method in methods if method.kind == "classical"]
+    classical = [method for method in methods if method.kind is MethodKind.CLASSICAL]
     if not classical:
         raise UserFacingError(f"No method is available for {task}.")
     return classical[0]
@@ -324,7 +235,7 @@ def find_method(task: str, id_or_name: str) -> MethodInfo:
     """The method whose id, display name or file name matches; "auto" gives the best one.
 
     A classical method is found without listing the models folders (model files never
-    take a classical id, see ``_scan_own_models``).
+    take a classical id, see ``backends.builtin.entries``).
     """
     _check_task(task)
     wanted = (id_or_name or "auto").strip()
@@ -342,6 +253,28 @@ def find_method(task: str, id_or_name: str) -> MethodInfo:
     raise UnknownNameError(f"Unknown {task} method {id_or_name!r}. Available: {choices}.")
 
 
+def style_network(preset_id: str) -> MethodInfo | None:
+    """The first trained model (the user's before the bundled ones) backing this preset."""
+    for method in list_methods(Task.STYLE, include_providers=False):
+        if method.kind is MethodKind.BUILTIN and method.style == preset_id and method.path:
+            return method
+    return None
+
+
+def diffusion_checkpoint(method_id: str) -> MethodInfo:
+    """The Stable Diffusion checkpoint a prompt-based style job names (a Repair method id)."""
+    from sdstudio.engine.backends.diffusion_pipeline import require_diffusers
+
+    require_diffusers()
+    method = find_method(Task.REPAIR, method_id)
+    if method.kind is not MethodKind.DIFFUSION:
+        raise UnknownNameError(
+            f"{method.display_name} is not a Stable Diffusion model; prompt-based styles need one."
+        )
+    return method
+
+
 def _check_task(task: str) -> None:
-    if task not in TASKS:
-        raise UnknownNameError(f"Unknown task {task!r}: choose one of {', '.join(TASKS)}.")
+    if task not in MODEL_TASKS:
+        known = ", ".join(MODEL_TASKS)
+        raise UnknownNameError(f"Unknown task {task!r}: choose one of {known}.")

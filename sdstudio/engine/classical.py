@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from sdstudio.engine.catalog import patchmatch_available
+from sdstudio.engine.backends.classical import patchmatch_available
 from sdstudio.jobs import Progress
 
 INPAINT_RADIUS = 3

@@ -125,8 +125,8 @@ def aligned_tiles(
 
 
 def _load_detector(model_path: str | Path | None, device):
+    from sdstudio.engine.model_cache import cached_network
     from sdstudio.engine.model_file import read_model_info
-    from sdstudio.engine.network_cache import network_cache
 
     path = Path(model_path) if model_path is not None else default_model_path()
     if not path.exists():
@@ -134,7 +134,7 @@ def _load_detector(model_path: str | Path | None, device):
     info = read_model_info(path)
     if info.task != "damage":
         raise ModelLoadError(f"{path.name} is a {info.task} model, not a damage detector.")
-    network, dtype = network_cache.get(info, device)
+    network, dtype = cached_network(info, device)
     return info, network, dtype
 
 

@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 
 from sdstudio.engine import catalog
-from sdstudio.engine.catalog import MethodInfo
-from sdstudio.engine.classical import denoise, resize_lanczos, resize_lanczos_in_strips
+from sdstudio.engine.backends import upscaler_for
+from sdstudio.engine.classical import denoise, resize_lanczos
+from sdstudio.engine.methods import FROM_JOB, MethodInfo, Resolution
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.colour import auto_levels, join_alpha, split_alpha, unsharp_mask
 from sdstudio.imaging.image_io import MAX_PIXELS, MAX_SIDE
 from sdstudio.jobs import EnhanceJob, JobResult, Progress, job_params
+from sdstudio.tasks import Task
 
 SCALES = (1, 2, 4)
 NOTHING_TO_DO = (
@@ -57,10 +59,10 @@ def choose_upscaler(job: EnhanceJob) -> MethodInfo | None:
     """
     named = (job.model or "auto").strip().lower() != "auto"
     if named:
-        return catalog.find_method("enhance", job.model)
+        return catalog.find_method(Task.ENHANCE, job.model)
     if job.scale == 1:
         return None
-    return catalog.best_method("enhance", scale=job.scale)
+    return catalog.best_method(Task.ENHANCE, scale=job.scale)
 
 
 def _stage(
@@ -93,9 +95,14 @@ def _stage_spans(job: EnhanceJob, upscaler: MethodInfo | None) -> dict[str, tupl
     return spans
 
 
-def run_enhance(job: EnhanceJob) -> Generator[Progress, None, JobResult]:
+def run_enhance(
+    job: EnhanceJob, upscaler: MethodInfo | None | Resolution = FROM_JOB
+) -> Generator[Progress, None, JobResult]:
+    """Run an :class:`EnhanceJob`; ``upscaler`` is the method the runner resolved (None:
+    no resizing), else the job's is chosen here."""
     validate_enhance_job(job)
-    upscaler = choose_upscaler(job)
+    if isinstance(upscaler, Resolution):
+        upscaler = choose_upscaler(job)
     if upscaler is None and not (job.denoise or job.sharpen or job.contrast):
         raise UserFacingError(NOTHING_TO_DO)
     rgb, alpha = split_alpha(job.image)
@@ -149,26 +156,5 @@ def _sharpen(
 def _upscale(
     rgb: np.ndarray, method: MethodInfo, job: EnhanceJob, notes: list[str]
 ) -> Generator[Progress, None, np.ndarray]:
-    height, width = rgb.shape[:2]
-    if method.kind == "classical":
-        return (yield from resize_lanczos_in_strips(rgb, job.scale))
-    from sdstudio.engine.devices import resolve_device
-    from sdstudio.engine.tiled_inference import run_network_tiled
-
-    device = resolve_device(job.device)
-    if method.kind != "builtin":
-        try:
-            from sdstudio.engine.community import enhance_image
-        except ImportError:
-            raise UserFacingError(f"{method.display_name} cannot enhance images.") from None
-        return (yield from enhance_image(method, rgb, job, device, notes))
-
-    from sdstudio.engine.network_cache import network_cache
-
-    network, dtype = network_cache.get(method.path, device)
-    result = yield from run_network_tiled(
-        network, rgb, scale=method.scale or 1, device=device, dtype=dtype,
-        message=f"Enhancing with {method.display_name}",
-    )  # fmt: skip
-    notes.extend(result.notes)
-    return result.image
+    """``rgb`` resized by ``method``'s backend (at the method's own scale for models)."""
+    return (yield from upscaler_for(method)(method, rgb, job, notes))

@@ -28,14 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from sdstudio import paths
+from sdstudio.engine.architectures import ARCHITECTURES
 from sdstudio.engine.json_cache import cache_file, read_entries, write_entries
-from sdstudio.engine.model_file import (
-    ARCHITECTURE_TASKS,
-    TRAINING_ONLY_ARCHITECTURES,
-    ModelInfo,
-    read_model_info,
-)
+from sdstudio.engine.model_file import ModelInfo, read_model_info
 from sdstudio.errors import ModelLoadError
+from sdstudio.tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +41,7 @@ VERDICT_FILE_NAME = "model-checks.json"
 # Bump when the checks change, so verdicts reached by older checks are made again.
 VERDICT_VERSION = 1
 # The score each task's validation is judged by (see sdstudio.training.validation).
-PRIMARY_SCORES = {"repair": "psnr_hole", "enhance": "psnr"}
+PRIMARY_SCORES = {Task.REPAIR: "psnr_hole", Task.ENHANCE: "psnr"}
 # What a trained model must beat: where it started, and what "auto" gives without it.
 REFERENCE_SCORES = ("base", "classical")
 
@@ -173,17 +170,18 @@ def check_own_model(path: Path, *, shipped: bool | None = None) -> ModelInfo:
     """
     path = Path(path)
     info = read_model_info(path)
-    if info.architecture in TRAINING_ONLY_ARCHITECTURES:
+    record = ARCHITECTURES.get(info.architecture)
+    if record is not None and record.training_only:
         raise TrainingOnlyModel(
             f"{path.name} is a {info.architecture} network, which only training uses; it "
             "cannot edit photos."
         )
-    if info.architecture not in ARCHITECTURE_TASKS:
+    if record is None:
         raise ModelLoadError(
             f"{path.name} needs the network {info.architecture!r}, which this version of "
             "SD Studio does not have."
         )
-    if ARCHITECTURE_TASKS[info.architecture] != info.task:
+    if record.task != info.task:
         raise ModelLoadError(f"{path.name}: a {info.architecture} network cannot do {info.task}.")
     if not (is_shipped(path) if shipped is None else shipped):
         problem = weights_problem(info)

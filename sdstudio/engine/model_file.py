@@ -18,7 +18,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sdstudio.engine.architectures import architecture as architecture_record
 from sdstudio.errors import ModelLoadError
+from sdstudio.tasks import MODEL_TASKS, Task
 
 if TYPE_CHECKING:
     import torch
@@ -27,19 +29,9 @@ FORMAT_KEY = "sdstudio.format"
 FORMAT_VERSION = "1"
 # safetensors itself refuses headers over 100 MB; ours are a few kB.
 MAX_HEADER_BYTES = 100_000_000
-# Which task each built-in architecture serves; kept here (torch-free) so the catalog can
-# check a file without importing the networks. tests/engine checks it matches
-# ``sdstudio.engine.networks.ARCHITECTURES``.
-ARCHITECTURE_TASKS: dict[str, str] = {
-    "ffc_inpaint": "repair",
-    "inpaint_refiner": "repair",
-    "compact_sr": "enhance",
-    "style_resnet": "style",
-    "damage_unet": "damage",
-}
-# Saved by the trainer beside its generators but never offered for editing.
-TRAINING_ONLY_ARCHITECTURES = frozenset({"patch_discriminator"})
-TASKS = ("repair", "enhance", "style", "damage")
+# The tasks a model file's ``task`` metadata may name (what the architectures can do is
+# in sdstudio.engine.architectures).
+TASKS = MODEL_TASKS
 _CORE_KEYS = {
     FORMAT_KEY,
     "task",
@@ -84,12 +76,33 @@ class ModelInfo:
         return digest.hexdigest()
 
 
+# Headers already parsed, by (path, mtime, size): a listing, the checks and the job that
+# follows each ask for the same header, which is read from disk once until the file changes.
+_headers: dict[tuple[str, int, int], dict[str, Any]] = {}
+_HEADERS_KEPT = 512
+
+
 def read_safetensors_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The parsed JSON header of a safetensors file, checked against the file's size.
 
     Raises :class:`ModelLoadError` for a missing, truncated, oversized or corrupt file.
+    The result is shared between callers: read it, never change it.
     """
-    path = Path(path)
+    try:
+        stat = os.stat(path)
+    except OSError as error:
+        raise ModelLoadError(f"Cannot read the model file {Path(path).name}: {error}") from error
+    key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+    header = _headers.get(key)
+    if header is None:
+        header = _read_safetensors_header_from_disk(Path(path))
+        if len(_headers) >= _HEADERS_KEPT:
+            _headers.pop(next(iter(_headers)))
+        _headers[key] = header
+    return header
+
+
+def _read_safetensors_header_from_disk(path: Path) -> dict[str, Any]:
     try:
         size = path.stat().st_size
         with open(path, "rb") as handle:
@@ -175,7 +188,7 @@ def read_model_info(path: str | os.PathLike[str]) -> ModelInfo:
     if not isinstance(hyperparameters, dict):
         raise ModelLoadError(f"{path.name}: hyperparameters must be a JSON object.")
     scale = _optional_int(path, metadata, "scale")
-    if task == "enhance" and scale not in (1, 2, 4):
+    if task == Task.ENHANCE and scale not in (1, 2, 4):
         raise ModelLoadError(f"{path.name}: an enhance model needs a scale of 1, 2 or 4.")
     provenance = {
         key: _maybe_json(value) for key, value in metadata.items() if key not in _CORE_KEYS
@@ -233,11 +246,11 @@ def save_model(
     """
     from safetensors.torch import save_file
 
-    from sdstudio.engine.networks import ARCHITECTURES
-
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {architecture!r}")
-    if not isinstance(network, ARCHITECTURES[architecture]):
+    try:
+        network_class = architecture_record(architecture).load()
+    except ModelLoadError:
+        raise ValueError(f"unknown architecture {architecture!r}") from None
+    if not isinstance(network, network_class):
         raise ValueError(f"network is a {type(network).__name__}, not a {architecture}")
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}")
@@ -289,14 +302,7 @@ def save_model(
 
 def build_network(architecture: str, hyperparameters: dict[str, Any]) -> torch.nn.Module:
     """A freshly initialised network of a registered architecture."""
-    from sdstudio.engine.networks import ARCHITECTURES
-
-    try:
-        network_class = ARCHITECTURES[architecture]
-    except KeyError:
-        known = ", ".join(sorted(ARCHITECTURES))
-        raise ModelLoadError(f"Unknown architecture {architecture!r} (known: {known}).") from None
-    return network_class(**hyperparameters)
+    return architecture_record(architecture).load()(**hyperparameters)
 
 
 def load_network(

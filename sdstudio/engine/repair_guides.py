@@ -1,6 +1,7 @@
 """What a guided repair network sees: the classical fills of the hole and the mask.
 
 numpy and OpenCV only, so the trainer's batch makers and the engine build the same input.
+Which networks take it: ``sdstudio.engine.architectures`` (``NetworkInput.GUIDED_FILLS``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,6 @@ import cv2
 import numpy as np
 
 from sdstudio.engine.classical import INPAINT_RADIUS, inpaint_auto
-
-# Architectures whose input is guided_input() rather than the masked photo.
-GUIDED_ARCHITECTURES = frozenset({"inpaint_refiner"})
 
 
 def guided_input(image: np.ndarray, hole: np.ndarray, *, seed: int = 0) -> np.ndarray:

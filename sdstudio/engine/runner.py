@@ -2,14 +2,16 @@
 
 A job runs as a generator: it yields :class:`Progress` after every tile or region and
 returns a :class:`JobResult` (``StopIteration.value``). Whoever drives it cancels by
-closing the generator between yields. Loaded networks stay cached between jobs
-(``network_cache``), so the second job with a model starts at once.
+closing the generator between yields. Loaded models stay cached between jobs
+(``model_cache``), so the second job with a model starts at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from typing import Any
 
+from sdstudio.engine.methods import MethodInfo
 from sdstudio.errors import UserFacingError
 from sdstudio.jobs import (
     DamageJob,
@@ -24,19 +26,24 @@ from sdstudio.jobs import (
 
 
 def run_job(job: Job) -> Generator[Progress, None, JobResult]:
-    """Run ``job``; a generator of progress that returns the result."""
+    """Run ``job``; a generator of progress that returns the result.
+
+    The job's method is resolved here, once, when the generator starts (so a bad name is
+    an error of the run, as every other), and handed to the task code, which asks the
+    method's backend for what runs it.
+    """
     if isinstance(job, RepairJob):
-        from sdstudio.engine.repair import run_repair
+        from sdstudio.engine.repair import choose_repair_method, run_repair
 
-        return run_repair(job)
+        return _with_method(job, choose_repair_method, run_repair)
     if isinstance(job, EnhanceJob):
-        from sdstudio.engine.enhance import run_enhance
+        from sdstudio.engine.enhance import choose_upscaler, run_enhance
 
-        return run_enhance(job)
+        return _with_method(job, choose_upscaler, run_enhance)
     if isinstance(job, StyleJob):
-        from sdstudio.engine.style import run_style
+        from sdstudio.engine.style.run import choose_style_method, run_style
 
-        return run_style(job)
+        return _with_method(job, choose_style_method, run_style)
     if isinstance(job, ExtendJob):
         from sdstudio.engine.extend import run_extend
 
@@ -46,6 +53,15 @@ def run_job(job: Job) -> Generator[Progress, None, JobResult]:
 
         return run_damage_job(job)
     raise UserFacingError(f"Unknown kind of job: {type(job).__name__}.")
+
+
+def _with_method(
+    job: Job,
+    resolve: Callable[[Any], MethodInfo | None],
+    run: Callable[[Any, MethodInfo | None], Generator[Progress, None, JobResult]],
+) -> Generator[Progress, None, JobResult]:
+    method = resolve(job)
+    return (yield from run(job, method))
 
 
 def preload() -> None:

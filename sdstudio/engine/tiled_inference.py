@@ -5,28 +5,34 @@ Memory stays bounded whatever the image size: one tile is on the device at a tim
 Progress is yielded after every tile; nothing here checks for cancellation, the caller
 stops by closing the generator between yields.
 
-GPU out-of-memory is handled here: the pass restarts with tiles half the size, down to
-``min_tile_size``; after that the network moves to the CPU in fp32 and the result carries
-a note for the person.
+GPU out-of-memory is handled here (``out_of_memory``): the pass restarts with tiles half
+the size, down to ``min_tile_size``; after that the network moves to the CPU in fp32 and
+the result carries a note for the person.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
+from sdstudio.engine.out_of_memory import (
+    CPU_FALLBACK_NOTE,
+    note_once,
+    release_cuda_memory,
+    steps_with_memory_fallbacks,
+)
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.tiling import TileBlender, plan_tiles
 from sdstudio.jobs import Progress
 
 log = logging.getLogger(__name__)
 
-CPU_FALLBACK_NOTE = "GPU ran out of memory; finished on the CPU."
+SMALLER_TILES_NOTE = "GPU memory was short; the image was processed in smaller tiles."
 DEFAULT_TILE_SIZE = 512
 DEFAULT_OVERLAP = 32
 MIN_TILE_SIZE = 128
@@ -52,11 +58,6 @@ def tensor_to_image(tensor: torch.Tensor) -> np.ndarray:
     return tensor[0].float().clamp(0.0, 1.0).permute(1, 2, 0).cpu().numpy()
 
 
-def release_cuda_memory() -> None:
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-
-
 def run_network_tiled(
     network: nn.Module,
     image: np.ndarray,
@@ -75,37 +76,56 @@ def run_network_tiled(
     on the CPU (the network cache moves it back for the next job).
     """
     height, width = image.shape[:2]
-    notes: list[str] = []
-    while True:
-        try:
-            result = yield from _one_pass(
-                network, image, scale=scale, device=device, dtype=dtype,
-                tile_size=tile_size, overlap=overlap, message=message,
-            )  # fmt: skip
-        except torch.cuda.OutOfMemoryError:
-            release_cuda_memory()
-            on_cpu_fp32 = device.type == "cpu" and dtype == torch.float32
-            smaller = tile_size // 2
-            if smaller >= min_tile_size and smaller < max(height, width):
-                log.warning("out of memory with %d px tiles; retrying with %d", tile_size, smaller)
-                tile_size = smaller
-                if not notes:
-                    notes.append("GPU memory was short; the image was processed in smaller tiles.")
-                continue
-            if on_cpu_fp32:
-                raise UserFacingError(
-                    "There is not enough memory to process this image. Close other programs "
-                    "or try a smaller image."
-                ) from None
-            log.warning("out of memory on %s; finishing on the CPU", device)
-            device, dtype = torch.device("cpu"), torch.float32
-            network.to(device=device, dtype=dtype)
-            release_cuda_memory()
-            tile_size = max(tile_size, DEFAULT_TILE_SIZE)
-            notes = [note for note in notes if "smaller tiles" not in note]
-            notes.append(CPU_FALLBACK_NOTE)
-            continue
-        return TiledResult(image=result, notes=notes, device=device, tile_size=tile_size)
+    run = _TiledRun(device, dtype, tile_size)
+
+    def shrink_tiles() -> bool:
+        smaller = run.tile_size // 2
+        log.warning("out of memory with %d px tiles; retrying with %d", run.tile_size, smaller)
+        run.tile_size = smaller
+        note_once(run.notes, SMALLER_TILES_NOTE)
+        return True
+
+    def finish_on_the_cpu() -> bool:
+        if run.device.type == "cpu" and run.dtype == torch.float32:
+            return False
+        log.warning("out of memory on %s; finishing on the CPU", run.device)
+        run.device, run.dtype = torch.device("cpu"), torch.float32
+        network.to(device=run.device, dtype=run.dtype)
+        release_cuda_memory()
+        run.tile_size = max(run.tile_size, DEFAULT_TILE_SIZE)
+        run.notes[:] = [note for note in run.notes if note != SMALLER_TILES_NOTE]
+        run.notes.append(CPU_FALLBACK_NOTE)
+        return True
+
+    def fallbacks() -> Iterator[Callable[[], bool]]:
+        while min_tile_size <= run.tile_size // 2 < max(height, width):
+            yield shrink_tiles
+        yield finish_on_the_cpu
+
+    def attempt() -> Generator[Progress, None, np.ndarray]:
+        return _one_pass(
+            network, image, scale=scale, device=run.device, dtype=run.dtype,
+            tile_size=run.tile_size, overlap=overlap, message=message,
+        )  # fmt: skip
+
+    try:
+        result = yield from steps_with_memory_fallbacks(attempt, fallbacks())
+    except torch.cuda.OutOfMemoryError:
+        raise UserFacingError(
+            "There is not enough memory to process this image. Close other programs "
+            "or try a smaller image."
+        ) from None
+    return TiledResult(image=result, notes=run.notes, device=run.device, tile_size=run.tile_size)
+
+
+@dataclass
+class _TiledRun:
+    """Where a tiled pass runs; the out-of-memory fallbacks change it between tries."""
+
+    device: torch.device
+    dtype: torch.dtype
+    tile_size: int
+    notes: list[str] = field(default_factory=list)
 
 
 def _one_pass(

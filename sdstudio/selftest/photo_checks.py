@@ -45,9 +45,8 @@ def open_example_photo(state: dict[str, object]) -> str:
 def check_main_window(state: dict[str, object]) -> str:
     from PySide6.QtCore import QCoreApplication, QEventLoop
 
-    from sdstudio.app.main import create_application
+    from sdstudio.app.main import create_application, create_main_window
     from sdstudio.app.qt_bindings import binding_problem
-    from sdstudio.app.window import MainWindow
 
     loaded = state["loaded"]
     assert isinstance(loaded, LoadedImage)
@@ -56,7 +55,7 @@ def check_main_window(state: dict[str, object]) -> str:
     problem = binding_problem()  # a build made with leaking bindings must not ship
     if problem:
         raise SelfTestFailure(problem)
-    window = MainWindow()
+    window = create_main_window()
     # A modal error box would wait forever for a click that never comes offscreen.
     errors: list[str] = []
     window.show_error = lambda title, message: errors.append(f"{title}: {message}")

@@ -1,6 +1,7 @@
-"""Sessions that outlive the window: project files, autosave recovery and history bounds.
+"""Sessions that outlive the window: undo history, project files and autosave recovery.
 
-Nothing here imports Qt or torch: the app turns its document into a
-:class:`~sdstudio.session.project_model.Project` (plain numpy arrays and dicts), and this
+Nothing here imports Qt or torch: the app's document keeps its edits in a
+:class:`~sdstudio.session.history.History` (plain numpy arrays and dicts), turns itself
+into a :class:`~sdstudio.session.project_model.Project` holding that history, and this
 package writes, reads, validates and migrates it.
 """

@@ -22,7 +22,8 @@ An image step that changed the size says what mask it left, and ``history.base_m
 the mask before the first step: ``"empty"`` or an image record. Format 1 had image
 steps only and no base mask (``project_migration`` reads it).
 
-Reading (``project_reader``) trusts nothing and turns every problem into a
+``history.steps`` is the project's :class:`~sdstudio.session.history.History`, one record
+per edit. Reading (``project_reader``) trusts nothing and turns every problem into a
 :class:`ProjectFileError`; ``read_project`` is re-exported here.
 """
 
@@ -137,10 +138,11 @@ def project_entries(project: Project, compress_level: int = 6) -> dict[str, byte
             "rect": list(step.rect) if step.rect is not None else None,
             "pixels": None,
         }
-        if step.pixels is not None and step.kind in ("patch", "replace"):
+        if step.after is not None and step.kind in ("patch", "replace"):
+            # Only what the step left: reading rebuilds what it undoes by replaying.
             entry = f"history/step-{number:04d}.png"
-            entries[entry] = _png_bytes(step.pixels, compress_level)
-            record["pixels"] = _describe(entry, step.pixels)
+            entries[entry] = _png_bytes(step.after, compress_level)
+            record["pixels"] = _describe(entry, step.after)
         if step.mask_after is not None:
             record["mask"] = "empty"
             if step.mask_after.any():

@@ -1,101 +1,22 @@
-"""A project as plain values: original, base image and mask, history steps, current state.
+"""A project as plain values: original, base image and mask, history, current state.
 
-History is stored compactly: the image and mask before the first kept step (``base``,
-``base_mask``) and, per step, only the pixels it changed. Every undo step of the app is
-one history step, in order:
-
-- image steps (job results, crops, turns): a changed rectangle, the whole new image when
-  the size changed (then the mask is replaced too, by what the step left: normally an
-  empty mask at the new size, the cropped or turned mask for geometry steps) or when a
-  step moved both image and mask at the same size (a flip), or no change at all;
-- mask steps (brush strokes, clear, set, import): the changed rectangle of the mask, or
-  an inversion, which needs no pixels because it is its own inverse.
-
-The state before a step is the state after the previous one, so both undo and redo can
-be rebuilt from this alone.
+The history is the app's own :class:`~sdstudio.session.history.History`: every undo
+step, in order, image steps (job results, crops, turns) and mask steps (strokes, clear,
+set, import, invert) alike. A file stores it compactly (``project_file``): the image and
+mask before the first kept step (``base``, ``base_mask``) and, per step, only what it
+left; the state before a step is the state after the previous one, so reading rebuilds
+each edit's "before" by replaying from the base.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
-Rect = tuple[int, int, int, int]  # x, y, width, height
-ChangeKind = Literal["patch", "replace", "none", "invert"]
-StepTarget = Literal["image", "mask"]
-IMAGE_CHANGES = ("patch", "replace", "none")
-MASK_CHANGES = ("patch", "invert")
-
-
-@dataclass
-class EditRecord:
-    """One undo step as the app holds it (before and after pixels).
-
-    ``target`` says what ``kind``, ``rect``, ``before`` and ``after`` describe: the image
-    (a job result) or the mask (a stroke, clear, invert). An image step that changed the
-    size also replaced the mask: ``mask_before`` / ``mask_after`` are the whole masks
-    (None: not recorded; :func:`history_from_edits` says what it assumes then).
-    """
-
-    title: str
-    params: dict[str, Any]
-    kind: ChangeKind
-    rect: Rect | None = None  # "patch": where the pixels changed
-    before: np.ndarray | None = None  # "patch": old pixels of rect; "replace": old image
-    after: np.ndarray | None = None  # "patch": new pixels of rect; "replace": new image
-    target: StepTarget = "image"
-    mask_before: np.ndarray | None = None
-    mask_after: np.ndarray | None = None
-
-
-@dataclass
-class HistoryStep:
-    """One kept step: its title and settings and what it did to the image or the mask."""
-
-    title: str
-    params: dict[str, Any]
-    kind: ChangeKind
-    rect: Rect | None = None
-    pixels: np.ndarray | None = None  # "patch": rect after; "replace": whole image after
-    target: StepTarget = "image"
-    mask_after: np.ndarray | None = None  # image steps that replaced the mask: the mask after
-
-    @property
-    def is_mask_step(self) -> bool:
-        return self.target == "mask"
-
-    def apply(self, image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The image and mask after this step, given those before it.
-
-        What the step changes is a new array; what it leaves alone is returned as given,
-        so treat both results as read-only.
-        """
-        if self.is_mask_step:
-            return image, self._changed(mask)
-        image = self._changed(image)
-        if self.mask_after is not None:
-            mask = np.array(self.mask_after, dtype=np.uint8, copy=True)
-        return image, mask
-
-    def _changed(self, array: np.ndarray) -> np.ndarray:
-        if self.kind == "replace":
-            assert self.pixels is not None
-            return np.array(self.pixels, dtype=np.uint8, copy=True)
-        result = np.array(array, copy=True)
-        if self.kind == "patch":
-            assert self.rect is not None and self.pixels is not None
-            x, y, w, h = self.rect
-            result[y : y + h, x : x + w] = self.pixels
-        elif self.kind == "invert":
-            np.subtract(255, result, out=result)
-        return result
-
-    def pixel_bytes(self) -> int:
-        arrays = (self.pixels, self.mask_after)
-        return sum(int(array.nbytes) for array in arrays if array is not None)
+from sdstudio.session.history import Edit, History
 
 
 @dataclass
@@ -113,7 +34,7 @@ class SourceInfo:
 class Project:
     original: np.ndarray  # the photo as opened
     base: np.ndarray  # the image before the first kept history step
-    steps: list[HistoryStep]
+    history: History  # every kept step, all of them done
     current: np.ndarray  # the image after the last step
     mask: np.ndarray  # (H, W) at the current image's size: the mask after the last step
     source: SourceInfo = field(default_factory=SourceInfo)
@@ -128,13 +49,18 @@ class Project:
         if self.base_mask is None:
             self.base_mask = np.zeros(self.base.shape[:2], np.uint8)
 
-    def replay(self) -> Iterator[tuple[HistoryStep, np.ndarray, np.ndarray]]:
+    @property
+    def steps(self) -> list[Edit]:
+        """The history's edits, oldest first."""
+        return self.history.done
+
+    def replay(self) -> Iterator[tuple[Edit, np.ndarray, np.ndarray]]:
         """Each step with the image and mask after it, oldest first (read-only arrays)."""
         image, mask = self.base, self.base_mask
         assert mask is not None  # filled in by __post_init__
-        for step in self.steps:
-            image, mask = step.apply(image, mask)
-            yield step, image, mask
+        for edit in self.steps:
+            image, mask = edit.apply(image, mask)
+            yield edit, image, mask
 
     def history_params(self) -> list[dict[str, Any]]:
         """Title and settings of each image step (job), oldest first.
@@ -143,68 +69,37 @@ class Project:
         say where to edit, and there is no job to run again.
         """
         return [
-            {"title": step.title, **step.params} for step in self.steps if not step.is_mask_step
+            {"title": edit.title, **edit.params} for edit in self.steps if not edit.is_mask_step
         ]
 
 
-def _undo_in_place(array: np.ndarray, edit: EditRecord) -> None:
-    if edit.kind == "patch":
-        assert edit.rect is not None and edit.before is not None
-        x, y, w, h = edit.rect
-        array[y : y + h, x : x + w] = edit.before
-    elif edit.kind == "invert":
-        np.subtract(255, array, out=array)
+def _state_before(
+    edits: list[Edit], image: np.ndarray, mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The image and mask before ``edits``, walking back from those after them.
 
-
-def history_from_edits(
-    current: np.ndarray, mask: np.ndarray, edits: list[EditRecord]
-) -> tuple[np.ndarray, np.ndarray, list[HistoryStep]]:
-    """The base image, base mask and compact steps, from the current state and undo steps.
-
-    Walks back from ``current`` and ``mask`` undoing each edit on one copy of each, so it
-    costs one image and one mask of memory however long the history is; the edits'
-    arrays are only read.
+    Patches and inversions are undone on one copy of each, so this costs one image and
+    one mask of memory however long the history is; the edits' arrays are only read.
     """
-    image = np.array(current, copy=True)
-    walked_mask = np.array(mask, copy=True)
-    steps: list[HistoryStep] = []
+    image, mask = np.array(image, copy=True), np.array(mask, copy=True)
     for edit in reversed(edits):
-        mask_after = None
-        if edit.target == "mask":
-            _undo_in_place(walked_mask, edit)
-        elif edit.kind == "replace":
-            assert edit.before is not None and edit.after is not None
-            if edit.before.shape[:2] != edit.after.shape[:2] or edit.mask_after is not None:
-                # The step replaced the mask (a new size, or a flip or turn of both). Without
-                # its own record of the mask it left, that is the mask the later steps walk
-                # back to (nothing else can say).
-                mask_after = walked_mask if edit.mask_after is None else edit.mask_after
-                walked_mask = (
-                    np.zeros(edit.before.shape[:2], np.uint8)  # not known: taken as empty
-                    if edit.mask_before is None
-                    else np.array(edit.mask_before, dtype=np.uint8, copy=True)
-                )
+        if edit.kind == "replace":  # copies: the edit's own arrays are never written
             image = np.array(edit.before, copy=True)
-        else:
-            _undo_in_place(image, edit)
-        pixels = None if edit.kind == "invert" else edit.after
-        steps.append(
-            HistoryStep(
-                edit.title, dict(edit.params), edit.kind, edit.rect, pixels, edit.target, mask_after
-            )
-        )
-    steps.reverse()
-    return image, walked_mask, steps
+            if edit.mask_before is not None:
+                mask = np.array(edit.mask_before, copy=True)
+        elif edit.kind != "none":
+            edit.write_into(mask if edit.is_mask_step else image, undo=True)
+    return image, mask
 
 
 def build_project(
     original: np.ndarray,
     current: np.ndarray,
     mask: np.ndarray,
-    edits: list[EditRecord],
+    edits: list[Edit],
     source: SourceInfo,
 ) -> Project:
-    """A project from the app's state; the history is checked by replaying it.
+    """A project from the app's state and done edits; the history is checked by replaying.
 
     Should an undo step change pixels in a way ``edits`` does not describe, the saved
     history would not lead to the current image; then the project keeps the current
@@ -213,21 +108,46 @@ def build_project(
     autosave is taken) only touches the mask: then the history is kept, with the mask
     it leads to.
     """
-    base, base_mask, steps = history_from_edits(current, mask, edits)
+    base, base_mask = _state_before(edits, current, mask)
+    # Own params: model hashes are added to them, maybe off the UI thread.
+    kept = History(replace(edit, params=dict(edit.params)) for edit in edits)
     project = Project(
-        original, base, steps, np.array(current, copy=True), np.array(mask, copy=True), source
+        original, base, kept, np.array(current, copy=True), np.array(mask, copy=True), source
     )
     project.base_mask = base_mask
     image, replayed_mask = base, base_mask
-    for step in steps:
-        image, replayed_mask = step.apply(image, replayed_mask)
+    for edit in kept.done:
+        image, replayed_mask = edit.apply(image, replayed_mask)
     if not _same(image, current):
-        project.base, project.base_mask, project.steps = project.current, project.mask, []
+        project.base, project.base_mask = project.current, project.mask
+        project.history = History()
         project.notes.append("The edit history could not be saved; the current image was.")
     elif not _same(replayed_mask, mask):
         project.mask = np.array(replayed_mask, copy=True)
         project.notes.append("Mask painting that was not finished when this was saved is left out.")
     return project
+
+
+def trim_history(project: Project, max_steps: int) -> Project:
+    """The project with at most ``max_steps`` steps: older ones are folded into the base.
+
+    Folding replays the dropped steps, image and mask steps alike, so the new base image
+    and base mask are the state the first kept step starts from.
+    """
+    if max_steps < 0:
+        raise ValueError("max_steps must be >= 0")
+    count = len(project.steps) - max_steps
+    if count <= 0:
+        return project
+    kept = History(project.steps)
+    base, base_mask = project.base, project.base_mask
+    assert base_mask is not None  # Project fills it in
+    for edit in kept.drop_oldest(count):
+        base, base_mask = edit.apply(base, base_mask)
+    note = f"The {count} oldest history step(s) were dropped to keep the file small."
+    return replace(
+        project, base=base, base_mask=base_mask, history=kept, notes=[*project.notes, note]
+    )
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -12,21 +12,26 @@ import json
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from PIL import Image
 
-from sdstudio.session.project_errors import ProjectFileError
-from sdstudio.session.project_migration import migrate
-from sdstudio.session.project_model import (
+from sdstudio.session.history import (
     IMAGE_CHANGES,
     MASK_CHANGES,
-    HistoryStep,
-    Project,
-    SourceInfo,
+    ChangeKind,
+    Edit,
+    History,
+    Rect,
+    StepTarget,
+    crop,
 )
+from sdstudio.session.project_errors import ProjectFileError
+from sdstudio.session.project_migration import migrate
+from sdstudio.session.project_model import Project, SourceInfo
 
 MAX_SIDE = 32767
 MAX_PIXELS = 250_000_000
@@ -36,6 +41,7 @@ MAX_BLOB_BYTES = 64 * 1024 * 1024  # EXIF / ICC
 MAX_TOTAL_BYTES = 16 * 1024**3
 MAX_DEFLATE_RATIO = 200  # no honest entry (PNGs are stored, JSON is text) compresses more
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+T = TypeVar("T")
 
 # What damaged zip, PNG and JSON data raise inside zipfile, zlib, struct and Pillow.
 _DAMAGE = (
@@ -61,23 +67,20 @@ _DAMAGE = (
 
 def read_project(path: Path | str) -> Project:
     """Open a project file; ProjectFileError (with a reason) for anything wrong."""
-    path = Path(path)
-    name = path.name or str(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return _ProjectReader(archive).read()
-    except ProjectFileError as exc:
-        raise ProjectFileError(f"'{name}' cannot be opened: {exc}") from None
-    except (OSError, *_DAMAGE) as exc:
-        raise _opening_error(exc, path) from exc
+    return _read(path, lambda reader: reader.read())
 
 
 def read_manifest(path: Path | str) -> dict[str, Any]:
     """Only the (migrated) manifest: cheap, for listing autosaves. ProjectFileError if bad."""
+    return _read(path, lambda reader: reader.manifest())
+
+
+def _read(path: Path | str, part: Callable[[_ProjectReader], T]) -> T:
+    """``part`` of the project file at ``path``, every problem a ProjectFileError."""
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            return _ProjectReader(archive).manifest()
+            return part(_ProjectReader(archive))
     except ProjectFileError as exc:
         raise ProjectFileError(f"'{path.name or path}' cannot be opened: {exc}") from None
     except (OSError, *_DAMAGE) as exc:
@@ -210,10 +213,11 @@ class _ProjectReader:
             self._step(record, number)
             for number, record in enumerate(_expect(history.get("steps"), list, "steps"), 1)
         ]
+        edits = _replay(base, base_mask, steps, current, mask)
         project = Project(
             original=original,
             base=base,
-            steps=steps,
+            history=History(edits),
             current=current,
             mask=mask,
             source=self._source(manifest.get("source")),
@@ -226,7 +230,6 @@ class _ProjectReader:
             notes=notes,
             base_mask=base_mask,
         )
-        _check_replay(project)
         return project
 
     def _mask(self, record: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
@@ -238,7 +241,7 @@ class _ProjectReader:
             raise ProjectFileError(f"the {what} and its image differ in size.")
         return mask
 
-    def _step(self, record: Any, number: int) -> HistoryStep:
+    def _step(self, record: Any, number: int) -> _StepRecord:
         record = _expect(record, dict, f"history step {number}")
         title = _expect(record.get("title"), str, f"step {number}'s title")
         params = _expect(record.get("params"), dict, f"step {number}'s settings")
@@ -270,7 +273,7 @@ class _ProjectReader:
                 raise ProjectFileError(f"history step {number} replaces the mask, not the image.")
             what = f"mask of history step {number}"
             mask_after = self._mask(record.get("mask"), pixels.shape[:2], what)
-        return HistoryStep(title, params, kind, rect, pixels, target, mask_after)
+        return _StepRecord(title, params, kind, rect, pixels, target, mask_after)
 
     def _source(self, record: Any) -> SourceInfo:
         record = _expect(record or {}, dict, "source")
@@ -297,12 +300,33 @@ def _expect(value: Any, kind: type, what: str) -> Any:
     return value
 
 
-def _check_replay(project: Project) -> None:
-    """Replaying the history from the base must give the current image and mask exactly."""
-    image, mask = project.base, project.base_mask
-    assert mask is not None  # Project fills it in
-    for number, step in enumerate(project.steps, 1):
-        changed = mask if step.is_mask_step else image
+class _StepRecord(NamedTuple):
+    """One step as the file holds it: what it left, not yet what it undoes."""
+
+    title: str
+    params: dict[str, Any]
+    kind: ChangeKind
+    rect: Rect | None
+    pixels: np.ndarray | None  # "patch": the rect after; "replace": the whole image after
+    target: StepTarget
+    mask_after: np.ndarray | None  # image steps that replaced the mask: the mask after
+
+
+def _replay(
+    image: np.ndarray,
+    mask: np.ndarray,
+    steps: list[_StepRecord],
+    current: np.ndarray,
+    current_mask: np.ndarray,
+) -> list[Edit]:
+    """The edits, each with what it undoes, from replaying ``steps`` from the base.
+
+    Replaying must give the current image and mask exactly; anything else is damage.
+    """
+    edits = []
+    for number, step in enumerate(steps, 1):
+        is_mask_step = step.target == "mask"
+        changed = mask if is_mask_step else image
         if step.kind == "patch":
             assert step.rect is not None and step.pixels is not None
             x, y, w, h = step.rect
@@ -311,15 +335,42 @@ def _check_replay(project: Project) -> None:
                 raise ProjectFileError(f"history step {number} changes pixels outside the image.")
             if step.pixels.shape[2:] != changed.shape[2:]:
                 raise ProjectFileError(f"history step {number} has the wrong number of channels.")
-        after_image, after_mask = step.apply(image, mask)
-        resized = after_image.shape[:2] != image.shape[:2]
+        after = step.pixels
+        resized = (
+            step.kind == "replace" and after is not None and after.shape[:2] != image.shape[:2]
+        )
         if resized and step.mask_after is None:
             raise ProjectFileError(f"history step {number} resizes the image but not the mask.")
-        if step.mask_after is not None and not resized and step.kind != "replace":
-            # Only a whole-image step (a flip) may move the mask of a same-size image.
-            raise ProjectFileError(f"history step {number} replaces the mask of a same-size image.")
-        image, mask = after_image, after_mask
-    if image.shape != project.current.shape or not np.array_equal(image, project.current):
+        edit = _edit(step, image, mask)
+        image, mask = edit.apply(image, mask)
+        edits.append(edit)
+    if image.shape != current.shape or not np.array_equal(image, current):
         raise ProjectFileError("its edit history does not lead to its current image.")
-    if mask.shape != project.mask.shape or not np.array_equal(mask, project.mask):
+    if mask.shape != current_mask.shape or not np.array_equal(mask, current_mask):
         raise ProjectFileError("its edit history does not lead to its current mask.")
+    return edits
+
+
+def _edit(step: _StepRecord, image: np.ndarray, mask: np.ndarray) -> Edit:
+    """The edit that ``step`` is, given the image and mask it starts from."""
+    title, params, kind, rect = step.title, step.params, step.kind, step.rect
+    if kind == "invert":
+        return Edit(title, params, "invert", target="mask")
+    if kind == "patch":
+        assert rect is not None
+        before = crop(mask if step.target == "mask" else image, rect).copy()
+        return Edit(title, params, "patch", rect, before, step.pixels, step.target)
+    if kind == "replace":
+        mask_before = None if step.mask_after is None else mask
+        return Edit(
+            title,
+            params,
+            "replace",
+            None,
+            image,
+            step.pixels,
+            "image",
+            mask_before,
+            step.mask_after,
+        )
+    return Edit(title, params)

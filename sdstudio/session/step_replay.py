@@ -17,8 +17,13 @@ from PIL import Image
 
 from sdstudio.errors import MaskError, UnknownNameError
 from sdstudio.jobs import EnhanceJob, Job, RepairJob, StyleJob
+from sdstudio.tasks import Task
 
-_JOB_TYPES: dict[str, type] = {"repair": RepairJob, "style": StyleJob, "enhance": EnhanceJob}
+_JOB_TYPES: dict[str, type] = {
+    Task.REPAIR: RepairJob,
+    Task.STYLE: StyleJob,
+    Task.ENHANCE: EnhanceJob,
+}
 # Not settings of the edit: identity, where it ran, or how long it took.
 _NOT_SETTINGS = {"title", "task", "job_id", "device", "seconds", "method_kind"}
 _LABELS = {
@@ -75,14 +80,14 @@ def job_from_params(step: dict[str, Any], image: np.ndarray, mask: np.ndarray | 
     settings = {k: v for k, v in step.items() if k in fields and k not in _NOT_SETTINGS}
     settings.pop("image", None)
     settings.pop("mask", None)
-    if task == "enhance" and step.get("upscaler"):
+    if task == Task.ENHANCE and step.get("upscaler"):
         settings["model"] = step["upscaler"]
     has_mask = mask is not None and mask.shape == image.shape[:2] and bool(mask.any())
-    if task == "repair":
+    if task == Task.REPAIR:
         if not has_mask:
             raise MaskError("Paint over the area to repair first, then run the step again.")
         return RepairJob(image=image, mask=mask, **settings)  # type: ignore[arg-type]
-    if task == "style":
+    if task == Task.STYLE:
         return StyleJob(image=image, mask=mask if has_mask else None, **settings)
     return EnhanceJob(image=image, **settings)
 

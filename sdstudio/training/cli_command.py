@@ -14,8 +14,9 @@ import sys
 import time
 
 from sdstudio.errors import UserFacingError
+from sdstudio.tasks import Task
 from sdstudio.training.config import PRESETS, TASKS, TrainingConfig, format_duration
-from sdstudio.training.recipe import apply_base_recipe
+from sdstudio.training.new_run import RunChoices, new_run_config
 
 PRINT_INTERVAL_S = 2.0
 
@@ -56,7 +57,22 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 def config_from_args(args: argparse.Namespace) -> TrainingConfig:
     if not args.task or not args.data:
         raise UserFacingError("--task and --data are needed (or --resume with --name).")
-    config = TrainingConfig(
+    overrides: dict = {}
+    if args.batch_size:
+        overrides["batch_size"] = args.batch_size
+    if args.crop:
+        overrides["crop"] = args.crop
+    if args.lr:
+        overrides["lr_g"] = overrides["lr_d"] = args.lr
+    try:
+        if args.hyperparameters:
+            overrides["hyperparameters"] = json.loads(args.hyperparameters)
+        extra = json.loads(args.config) if args.config else {}
+    except json.JSONDecodeError as error:
+        raise UserFacingError(f"Bad JSON in --hyperparameters or --config: {error}") from error
+    if not isinstance(extra, dict):
+        raise UserFacingError("--config must be a JSON object of training settings.")
+    choices = RunChoices(
         task=args.task,
         data_dir=os.path.abspath(args.data),
         style_data_dir=os.path.abspath(args.style_data) if args.style_data else None,
@@ -66,34 +82,11 @@ def config_from_args(args: argparse.Namespace) -> TrainingConfig:
         device=args.device,
         seed=args.seed,
         scale=args.scale,
-    ).with_preset(args.preset)
-    if args.steps:
-        config.steps = args.steps
-    # The base model's recipe first (it sizes the averaging to the steps), then what the
-    # person asked for on the command line wins over it.
-    apply_base_recipe(config)
-    if args.batch_size:
-        config.batch_size = args.batch_size
-    if args.crop:
-        config.crop = args.crop
-    if args.lr:
-        config.lr_g = config.lr_d = args.lr
-    try:
-        if args.hyperparameters:
-            config.hyperparameters = json.loads(args.hyperparameters)
-        extra = json.loads(args.config) if args.config else {}
-    except json.JSONDecodeError as error:
-        raise UserFacingError(f"Bad JSON in --hyperparameters or --config: {error}") from error
-    for key, value in extra.items():
-        if not hasattr(config, key):
-            raise UserFacingError(f"--config names an unknown setting {key!r}.")
-        setattr(config, key, value)
-    if config.style_preset:
-        from sdstudio.engine.style.presets_info import check_preset
-
-        check_preset(config.style_preset)  # an unknown preset is named with the choices
-    config.__post_init__()
-    return config
+        preset=args.preset,
+        steps=args.steps,
+        overrides={**overrides, **extra},  # --config wins over the other flags
+    )
+    return new_run_config(choices)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -104,7 +97,7 @@ def run_train(args: argparse.Namespace) -> int:
     say = print if main else (lambda *a, **k: None)
     try:
         if args.resume:
-            config = TrainingConfig(task="repair", data_dir="", name=args.name)
+            config = TrainingConfig(task=Task.REPAIR, data_dir="", name=args.name)
         else:
             config = config_from_args(args)
         if not args.resume:
@@ -162,7 +155,7 @@ def run_train(args: argparse.Namespace) -> int:
         return 1
 
 
-PRIMARY = {"repair": ("psnr_hole", "inside the repaired area"), "enhance": ("psnr", "")}
+PRIMARY = {Task.REPAIR: ("psnr_hole", "inside the repaired area"), Task.ENHANCE: ("psnr", "")}
 
 
 def result_lines(finished) -> list[str]:

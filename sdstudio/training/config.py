@@ -8,17 +8,15 @@ exactly the same settings.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
-TASKS = ("repair", "enhance", "style")
-STYLE_SOURCES = ("examples", "preset")
+from sdstudio.engine.architectures import default_architecture
+from sdstudio.tasks import Task
+from sdstudio.training.stability_guard import GuardSettings
 
-# The engine architecture each task trains (keys of sdstudio.engine.networks.ARCHITECTURES).
-DEFAULT_ARCHITECTURE = {"repair": "ffc_inpaint", "enhance": "compact_sr", "style": "style_resnet"}
-DISCRIMINATOR_ARCHITECTURE = "patch_discriminator"
+TASKS = (Task.REPAIR, Task.ENHANCE, Task.STYLE)
+STYLE_SOURCES = ("examples", "preset")
 
 # Length presets: (steps, batch size, crop). Chosen so that "quick" shows a first sample
 # within a minute on a 2-core CPU and adapts a base model visibly in minutes on a GPU.
@@ -31,22 +29,22 @@ PRESETS: dict[str, dict[str, int]] = {
 # Training throughput (crops per second at a 128 px crop) behind the time estimate the
 # wizard shows; benchmarks/training.py re-measures the CPU and CUDA rows.
 THROUGHPUT_CROPS_PER_S = {
-    ("cpu", "repair"): 2.5,  # 2-core CPU, one training thread (benchmarks/training.py)
-    ("cpu", "enhance"): 6.0,
-    ("cpu", "style"): 3.0,
-    ("cuda", "repair"): 250.0,  # scaled from the platform notes' H200 probe to a consumer GPU
-    ("cuda", "enhance"): 400.0,
-    ("cuda", "style"): 180.0,
-    ("mps", "repair"): 20.0,
-    ("mps", "enhance"): 40.0,
-    ("mps", "style"): 20.0,
+    ("cpu", Task.REPAIR): 2.5,  # 2-core CPU, one training thread (benchmarks/training.py)
+    ("cpu", Task.ENHANCE): 6.0,
+    ("cpu", Task.STYLE): 3.0,
+    ("cuda", Task.REPAIR): 250.0,  # scaled from the platform notes' H200 probe to a consumer GPU
+    ("cuda", Task.ENHANCE): 400.0,
+    ("cuda", Task.STYLE): 180.0,
+    ("mps", Task.REPAIR): 20.0,
+    ("mps", Task.ENHANCE): 40.0,
+    ("mps", Task.STYLE): 20.0,
 }
 _REFERENCE_CROP = 128
 
 
 @dataclass
 class TrainingConfig:
-    task: str
+    task: Task
     data_dir: str
     name: str
     style_data_dir: str | None = None
@@ -106,27 +104,24 @@ class TrainingConfig:
     checkpoint_every_s: float = 120.0  # and after this much wall time, so a kill loses little
     validate_every: int = 100
     log_every: int = 1
-    # stability guard
-    guard_loss_factor: float = 20.0  # a loss this many times its recent median is "exploding"
-    guard_d_win_steps: int = 200  # steps the discriminator may win completely before acting
-    guard_collapse_std: float = 0.01
-    guard_collapse_steps: int = 20
-    guard_lr_factor: float = 0.5
-    guard_max_failures: int = 4
+    guard: GuardSettings = field(default_factory=GuardSettings)  # the stability guard's
     # set once the base model's recipe has been continued (recipe.apply_base_recipe)
     base_recipe_applied: bool = False
 
     def __post_init__(self) -> None:
         self.betas = tuple(self.betas)  # JSON gives a list
+        if isinstance(self.guard, dict):  # read from JSON
+            self.guard = GuardSettings(**self.guard)
         if self.task not in TASKS:
             raise ValueError(f"unknown task {self.task!r}; expected one of {', '.join(TASKS)}")
+        self.task = Task(self.task)  # a member, whether given by name or read from JSON
         if self.style_source not in STYLE_SOURCES:
             raise ValueError(
                 f"unknown style source {self.style_source!r}; expected one of "
                 + ", ".join(STYLE_SOURCES)
             )
         if self.architecture is None:
-            self.architecture = DEFAULT_ARCHITECTURE[self.task]
+            self.architecture = default_architecture(self.task).id
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -134,6 +129,8 @@ class TrainingConfig:
     @classmethod
     def from_json(cls, text: str) -> TrainingConfig:
         raw = json.loads(text)
+        if "guard" not in raw:  # written before the guard's settings were nested
+            raw["guard"] = GuardSettings.from_flat(raw)
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in raw.items() if key in known})
 
@@ -144,27 +141,9 @@ class TrainingConfig:
 
     def network_hyperparameters(self) -> dict[str, Any]:
         params = dict(self.hyperparameters)
-        if self.task == "enhance":
+        if self.task == Task.ENHANCE:
             params.setdefault("scale", self.scale)
         return params
-
-
-def run_slug(name: str) -> str:
-    """A file-system-safe folder/file stem for a model name."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip("-.")
-    return slug[:80] or "model"
-
-
-def runs_dir() -> Path:
-    from sdstudio.paths import user_data_dir
-
-    path = user_data_dir() / "training"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def run_dir_for(name: str) -> Path:
-    return runs_dir() / run_slug(name)
 
 
 def training_threads() -> int:

@@ -3,7 +3,9 @@
 A folder is scanned once before anything starts: every candidate file is decoded, so a
 broken file is found here (skipped and listed), not at step 3,000. An empty folder or one
 without a single usable photo raises :class:`TrainingDataError` with a message that says
-what was found.
+what was found. A run's scan keeps what it decoded (downscaled, within a memory budget),
+and the pool and the validation photos start from those images instead of decoding
+every file again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sdstudio.errors import TrainingDataError
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"})
 MIN_SIDE = 16  # below this a file is not a photo we can learn anything from
 RECOMMENDED_COUNT = 20
+KEPT_BYTES = 2 << 30  # decoded photos a run keeps in memory (scan and pool alike)
 
 
 @dataclass
@@ -31,6 +34,15 @@ class FolderReport:
     too_small: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)  # (w, h)
     smaller_than_crop: list[Path] = field(default_factory=list)
     ignored_count: int = 0  # files that are not images by their name
+    # The usable images as decoded, downscaled to scan_folder's ``keep_side``, within
+    # KEPT_BYTES; empty unless asked for.
+    kept: dict[Path, np.ndarray] = field(default_factory=dict, repr=False)
+    kept_side: int = 0
+
+    def image(self, path: Path) -> np.ndarray:
+        """The image at ``path`` downscaled to ``kept_side``: the kept one, else decoded."""
+        kept = self.kept.get(path)
+        return kept if kept is not None else fit_max_side(decode_image(path), self.kept_side)
 
     @property
     def count(self) -> int:
@@ -125,13 +137,17 @@ def scan_folder(
     folder: str | Path,
     crop: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    keep_side: int | None = None,
 ) -> FolderReport:
-    """Decodes every image under ``folder`` and reports what is usable."""
+    """Decodes every image under ``folder`` and reports what is usable. With
+    ``keep_side`` the usable images are kept, downscaled to it (0: full size)."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise TrainingDataError(f"The folder {folder} does not exist or is not a folder.")
     candidates, others = candidate_files(folder)
-    report = FolderReport(folder=folder, ignored_count=others)
+    report = FolderReport(folder=folder, ignored_count=others, kept_side=keep_side or 0)
+    kept_bytes = 0
     for index, path in enumerate(candidates):
         if progress is not None:
             progress(index, len(candidates))
@@ -148,6 +164,9 @@ def scan_folder(
         report.sizes.append((width, height))
         if crop and min(height, width) < crop:
             report.smaller_than_crop.append(path)
+        if keep_side is not None and kept_bytes < KEPT_BYTES:
+            report.kept[path] = fit_max_side(image, keep_side)
+            kept_bytes += report.kept[path].nbytes
     return report
 
 
@@ -164,9 +183,18 @@ def fit_max_side(image: np.ndarray, max_side: int) -> np.ndarray:
 
 
 class ImagePool:
-    """Decoded photos (downscaled to ``max_side``), kept in memory up to a byte budget."""
+    """Decoded photos (downscaled to ``max_side``), kept in memory up to a byte budget.
 
-    def __init__(self, paths: list[Path], max_side: int, cache_bytes: int = 2 << 30) -> None:
+    ``decoded``: images of these paths decoded already at ``max_side`` (a scan's
+    ``kept``); the pool starts with them."""
+
+    def __init__(
+        self,
+        paths: list[Path],
+        max_side: int,
+        cache_bytes: int = KEPT_BYTES,
+        decoded: dict[Path, np.ndarray] | None = None,
+    ) -> None:
         if not paths:
             raise TrainingDataError("No usable images to train on.")
         self.paths = list(paths)
@@ -174,6 +202,11 @@ class ImagePool:
         self.cache_bytes = cache_bytes
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._cached_bytes = 0
+        for index, path in enumerate(self.paths):
+            image = (decoded or {}).get(path)
+            if image is not None and self._cached_bytes + image.nbytes <= cache_bytes:
+                self._cache[index] = image
+                self._cached_bytes += image.nbytes
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -193,6 +226,11 @@ class ImagePool:
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         return self.get(int(rng.integers(len(self.paths))))
+
+
+def to_chw(image: np.ndarray) -> np.ndarray:
+    """``uint8 (H, W, 3)`` -> ``float32 (3, H, W)`` in 0..1."""
+    return np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32) / 255.0
 
 
 def random_crop(

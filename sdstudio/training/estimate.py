@@ -13,23 +13,24 @@ a large share of its time on them.
 
 from __future__ import annotations
 
+from sdstudio.tasks import Task
 from sdstudio.training.config import THROUGHPUT_CROPS_PER_S, TrainingConfig
 
 _REFERENCE_CROP = 128
 # (task, kind of step) -> crops per second at 128 px, one CPU thread (measured).
 CPU_CROPS_PER_S = {
-    ("repair", "l1"): 9.0,
-    ("repair", "adversarial"): 2.5,
-    ("repair", "guided_l1"): 9.0,
-    ("enhance", "l1"): 36.0,
-    ("enhance", "adversarial"): 6.0,
-    ("style", "l1"): 8.3,
-    ("style", "adversarial"): 3.0,
+    (Task.REPAIR, "l1"): 9.0,
+    (Task.REPAIR, "adversarial"): 2.5,
+    (Task.REPAIR, "guided_l1"): 9.0,
+    (Task.ENHANCE, "l1"): 36.0,
+    (Task.ENHANCE, "adversarial"): 6.0,
+    (Task.STYLE, "l1"): 8.3,
+    (Task.STYLE, "adversarial"): 3.0,
 }
 START_SECONDS = 8.0  # torch import, folder scan, networks, the first checkpoint
 # Seconds per validation photo at the default 192 px validation size (guided repair
 # builds its fills once, at the start).
-VALIDATION_SECONDS_PER_IMAGE = {"repair": 0.15, "enhance": 0.05, "style": 0.2}
+VALIDATION_SECONDS_PER_IMAGE = {Task.REPAIR: 0.15, Task.ENHANCE: 0.05, Task.STYLE: 0.2}
 GUIDED_SETUP_SECONDS_PER_IMAGE = 1.5
 
 
@@ -54,11 +55,13 @@ def estimate_run_seconds(
     held_out: int | None = None,
 ) -> float:
     """Wall time of ``config`` from start to exported file on ``device_kind``."""
-    from sdstudio.training.recipe import apply_base_recipe
+    if guided is None or (config.base_model and not config.base_recipe_applied):
+        from sdstudio.training.model_setup import plan_generator
+        from sdstudio.training.recipe import apply_base_recipe
 
-    config = apply_base_recipe(config)
-    if guided is None:
-        guided = _guided(config)
+        plan = plan_generator(config)  # resolves the base model once for both
+        config = apply_base_recipe(config, plan.base)
+        guided = plan.guided if guided is None else guided
     rate = CPU_CROPS_PER_S[(config.task, step_kind(config, guided))]
     rate *= device_speedup(device_kind, config.task)
     pixels = (config.crop / _REFERENCE_CROP) ** 2
@@ -69,14 +72,6 @@ def estimate_run_seconds(
     scoring = validations * photos * VALIDATION_SECONDS_PER_IMAGE[config.task] * size_factor
     setup = photos * GUIDED_SETUP_SECONDS_PER_IMAGE * size_factor if guided else 0.0
     return START_SECONDS + training + scoring + setup
-
-
-def _guided(config: TrainingConfig) -> bool:
-    if config.task != "repair":
-        return False
-    from sdstudio.training.run_data import uses_guided_repair
-
-    return uses_guided_repair(config)
 
 
 def estimate_preset_seconds(

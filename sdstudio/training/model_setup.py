@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from sdstudio.engine.architectures import DISCRIMINATOR, is_guided
 from sdstudio.engine.devices import resolve_device  # noqa: F401  (re-exported for the trainer)
 from sdstudio.engine.model_file import (
     ModelInfo,
@@ -19,9 +21,9 @@ from sdstudio.engine.model_file import (
     read_model_info,
     save_model,
 )
-from sdstudio.engine.style.effects import preset_finish
 from sdstudio.errors import ModelLoadError, UserFacingError
-from sdstudio.training.config import DISCRIMINATOR_ARCHITECTURE, TrainingConfig, run_slug
+from sdstudio.training.config import TrainingConfig
+from sdstudio.training.objectives import objective_for
 
 DEFAULT_DISCRIMINATOR = {"channels": 64, "layers": 3}
 
@@ -60,21 +62,37 @@ def resolve_base_model(text: str, task: str) -> ModelInfo:
     return info
 
 
-def build_generator(
-    config: TrainingConfig,
-) -> tuple[nn.Module, str, dict[str, Any], ModelInfo | None]:
-    """(network, architecture, hyperparameters, base model info or None)."""
+@dataclass(frozen=True)
+class GeneratorPlan:
+    """The network a run trains, decided before any is built: the base model's, or a
+    fresh one of the configured architecture."""
+
+    architecture: str
+    hyperparameters: dict[str, Any]
+    base: ModelInfo | None  # the model file the run starts from
+
+    @property
+    def guided(self) -> bool:
+        return is_guided(self.architecture)
+
+    @property
+    def scale(self) -> int | None:
+        return self.hyperparameters.get("scale")
+
+
+def plan_generator(config: TrainingConfig) -> GeneratorPlan:
+    """The run's generator; the one place a run resolves its base model."""
     if config.base_model:
         info = resolve_base_model(config.base_model, config.task)
-        return (
-            load_network(info, "cpu").train(),
-            info.architecture,
-            dict(info.hyperparameters),
-            info,
-        )
-    hyperparameters = config.network_hyperparameters()
-    network = build_network(config.architecture, hyperparameters)
-    return network.train(), config.architecture, hyperparameters, None
+        return GeneratorPlan(info.architecture, dict(info.hyperparameters), info)
+    return GeneratorPlan(config.architecture, config.network_hyperparameters(), None)
+
+
+def build_generator(plan: GeneratorPlan) -> nn.Module:
+    """The planned network in training mode: the base model's weights, or fresh ones."""
+    if plan.base is not None:
+        return load_network(plan.base, "cpu").train()
+    return build_network(plan.architecture, plan.hyperparameters).train()
 
 
 def trainable_parameters(network: nn.Module, last_layers: int = 0) -> list[nn.Parameter]:
@@ -91,12 +109,12 @@ def trainable_parameters(network: nn.Module, last_layers: int = 0) -> list[nn.Pa
     return trained
 
 
-def build_discriminator(config: TrainingConfig) -> nn.Module:
+def build_discriminator(config: TrainingConfig, in_channels: int) -> nn.Module:
+    """The run's discriminator, judging ``in_channels`` (what its objective shows it)."""
     params = dict(DEFAULT_DISCRIMINATOR)
     params.update(config.discriminator_hyperparameters)
-    # Repair judges the filled image together with its mask: it learns what a seam looks like.
-    params["in_channels"] = 4 if config.task == "repair" else 3
-    return build_network(DISCRIMINATOR_ARCHITECTURE, params).train()
+    params["in_channels"] = in_channels
+    return build_network(DISCRIMINATOR, params).train()
 
 
 class ExponentialMovingAverage:
@@ -143,23 +161,6 @@ class ExponentialMovingAverage:
             averaged.copy_(current)
 
 
-def unique_model_path(name: str, previous: str | None = None) -> Path:
-    """Where the exported model goes; an earlier export of the same run is replaced, any
-    other existing file is not."""
-    from sdstudio.paths import user_models_dir
-
-    if previous:
-        return Path(previous)
-    folder = user_models_dir()
-    stem = run_slug(name)
-    path = folder / f"{stem}.safetensors"
-    counter = 2
-    while path.exists():
-        path = folder / f"{stem}-{counter}.safetensors"
-        counter += 1
-    return path
-
-
 def export_model(
     path: Path,
     ema: nn.Module,
@@ -195,15 +196,8 @@ def export_model(
         "validation": json.dumps(scores, sort_keys=True),
         "processes": str(processes),
     }
-    # The Style panel runs a trained model through the preset it backs: the one chosen for
-    # the run, else the base model's; a model for neither gets an id of its own.
-    style = None
-    if config.task == "style":
-        style = config.style_preset or (base.style if base is not None else None)
-        style = style or f"user_{run_slug(config.name)}"
-        finish = preset_finish(style) if config.style_source == "preset" else None
-        if finish:  # it learnt the preset without its finish; the engine adds it
-            extra["finish"] = finish
+    task_fields = objective_for(config).export_fields(base, hyperparameters)
+    extra.update(task_fields.extra)
     return save_model(
         path,
         ema.to("cpu"),
@@ -212,7 +206,7 @@ def export_model(
         hyperparameters=hyperparameters,
         name=config.name,
         description=description,
-        scale=hyperparameters.get("scale", config.scale) if config.task == "enhance" else None,
-        style=style,
+        scale=task_fields.scale,
+        style=task_fields.style,
         extra_metadata=extra,
     )

@@ -15,8 +15,7 @@ import torch
 from sdstudio.engine.style.context import TileContext
 from sdstudio.engine.style.effects import network_target
 from sdstudio.engine.style.presets_info import check_preset
-from sdstudio.training.datasets import ImagePool, augment, random_crop
-from sdstudio.training.pairs import to_chw
+from sdstudio.training.datasets import ImagePool, augment, random_crop, to_chw
 
 NETWORK_UNIT = 1.0
 

@@ -12,10 +12,14 @@ sized to the run's length.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sdstudio.tasks import Task
 from sdstudio.training.config import TrainingConfig
 from sdstudio.training.degradation_profiles import SECOND_ORDER, profile_named_by
+
+if TYPE_CHECKING:
+    from sdstudio.engine.model_file import ModelInfo
 
 RECIPE_KEY = "recipe"
 # The settings that make up a recipe: what the inputs look like and what is optimised.
@@ -52,13 +56,13 @@ def recipe_of_config(config: TrainingConfig) -> dict[str, Any]:
     """What the exported file records about how it was trained."""
     recipe: dict[str, Any] = {key: getattr(config, key) for key in RECIPE_FIELDS}
     recipe["betas"] = list(config.betas)
-    if config.task == "enhance":
+    if config.task == Task.ENHANCE:
         recipe["degradation"] = config.degradation or SECOND_ORDER
     else:
         recipe.pop("degradation")
     recipe["crop"] = config.crop
     recipe["task"] = config.task
-    if config.task == "style":
+    if config.task == Task.STYLE:
         recipe["style_source"] = config.style_source
     return recipe
 
@@ -91,7 +95,7 @@ def read_recipe(metadata: dict[str, str]) -> dict[str, Any]:
     for key in ("crop", "style_source"):
         if isinstance(config, dict) and key in config:
             recipe[key] = config[key]
-    if isinstance(config, dict) and config.get("task") not in (None, "enhance"):
+    if isinstance(config, dict) and config.get("task") not in (None, Task.ENHANCE):
         recipe.pop("degradation", None)  # only enhance inputs are degraded
     return recipe
 
@@ -108,7 +112,7 @@ def continue_base_recipe(config: TrainingConfig, metadata: dict[str, str]) -> Tr
     Settings the base does not record keep the config's values. Called once per run
     (``base_recipe_applied``), before the person's own overrides."""
     recipe = read_recipe(metadata)
-    if config.task == "style" and recipe.get("style_source", config.style_source) != (
+    if config.task == Task.STYLE and recipe.get("style_source", config.style_source) != (
         config.style_source
     ):
         # A style learnt from preset renders (L1) fine-tuned on unpaired examples needs the
@@ -117,7 +121,7 @@ def continue_base_recipe(config: TrainingConfig, metadata: dict[str, str]) -> Tr
     for key in RECIPE_FIELDS:
         if key in recipe and key not in ("lr_g", "lr_d", "degradation"):
             setattr(config, key, recipe[key])
-    if config.task == "enhance" and recipe.get("degradation"):
+    if config.task == Task.ENHANCE and recipe.get("degradation"):
         config.degradation = (
             None if recipe["degradation"] == SECOND_ORDER else recipe["degradation"]
         )
@@ -134,11 +138,13 @@ def continue_base_recipe(config: TrainingConfig, metadata: dict[str, str]) -> Tr
     return config
 
 
-def apply_base_recipe(config: TrainingConfig) -> TrainingConfig:
-    """Continues the base model's recipe when the run starts from one (once)."""
+def apply_base_recipe(config: TrainingConfig, base: ModelInfo | None = None) -> TrainingConfig:
+    """Continues the base model's recipe when the run starts from one (once). ``base``:
+    the base model, when the caller has resolved it already."""
     if not config.base_model or config.base_recipe_applied:
         return config
-    from sdstudio.training.model_setup import resolve_base_model
+    if base is None:
+        from sdstudio.training.model_setup import resolve_base_model
 
-    info = resolve_base_model(config.base_model, config.task)
-    return continue_base_recipe(config, info.metadata)
+        base = resolve_base_model(config.base_model, config.task)
+    return continue_base_recipe(config, base.metadata)

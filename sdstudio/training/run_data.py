@@ -9,35 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sdstudio.errors import TrainingDataError
+import numpy as np
+
 from sdstudio.training.config import TrainingConfig
 from sdstudio.training.datasets import FolderReport, ImagePool, scan_folder, split_validation
-from sdstudio.training.degradation_profiles import degrader
-from sdstudio.training.model_setup import resolve_base_model
-from sdstudio.training.pairs import EnhancePairs, RepairPairs, StylePairs
+from sdstudio.training.objectives import TrainingObjective
+from sdstudio.training.objectives.base import BatchMaker
 
 
 @dataclass
 class RunData:
     report: FolderReport  # of the photo folder, with the style folder's skipped files added
-    pairs: object  # RepairPairs, EnhancePairs, StylePairs or PresetStylePairs: make_batch()
+    pairs: BatchMaker  # the objective's batch maker
     val_paths: list[Path]
-    guided: bool  # repair: the generator refines classical fills (7-channel input)
-    style_paths: list[Path] = field(default_factory=list)  # style examples, if any
+    val_images: list[np.ndarray]  # the held-out photos, as the pool downscales them
+    style_examples: list[np.ndarray] = field(default_factory=list)  # for the sample grid
 
     @property
     def image_count(self) -> int:
         return len(self.report.images)
-
-
-def uses_guided_repair(config: TrainingConfig) -> bool:
-    """Whether the repair generator refines classical fills (its input differs)."""
-    from sdstudio.engine.repair_guides import GUIDED_ARCHITECTURES
-
-    architecture = config.architecture
-    if config.base_model:
-        architecture = resolve_base_model(config.base_model, config.task).architecture
-    return architecture in GUIDED_ARCHITECTURES
 
 
 def held_out_count(config: TrainingConfig, image_count: int) -> int:
@@ -49,33 +39,15 @@ def held_out_count(config: TrainingConfig, image_count: int) -> int:
     return count if image_count >= 2 * count else min(count, image_count)
 
 
-def load_run_data(config: TrainingConfig) -> RunData:
-    c = config
-    report = scan_folder(c.data_dir, c.crop)
-    report.raise_if_unusable("photo" if c.task != "style" else "content photo")
+def load_run_data(objective: TrainingObjective) -> RunData:
+    c = objective.config
+    # Each photo is decoded once: the scan keeps it for the pool and for validation.
+    report = scan_folder(c.data_dir, c.crop, keep_side=c.max_side)
+    report.raise_if_unusable(objective.photo_role)
     held_out = held_out_count(c, report.count)
     train_paths, val_paths = split_validation(report.images, held_out, c.seed)
-    pool = ImagePool(train_paths, c.max_side)
-    guided = c.task == "repair" and uses_guided_repair(c)
-    style_paths: list[Path] = []
-    if c.task == "repair":
-        pairs = RepairPairs(pool, c.crop, c.color_jitter, guided, c.crop_zoom)
-    elif c.task == "enhance":
-        scale = c.network_hyperparameters()["scale"]
-        degrade = degrader(c.degradation)
-        pairs = EnhancePairs(pool, c.crop, scale, c.color_jitter, degrade, c.crop_zoom)
-    elif c.style_source == "preset":
-        from sdstudio.training.preset_pairs import PresetStylePairs
-
-        if not c.style_preset:
-            raise TrainingDataError("Learning a style preset needs the preset's name.")
-        pairs = PresetStylePairs(pool, c.style_preset, c.crop, c.color_jitter)
-    else:
-        if not c.style_data_dir:
-            raise TrainingDataError("Style training needs a folder of style examples.")
-        style_report = scan_folder(c.style_data_dir, c.crop)
-        style_report.raise_if_unusable("style example")
-        style_paths = style_report.images
-        report.absorb_skipped(style_report)
-        pairs = StylePairs(pool, ImagePool(style_paths, c.max_side), c.crop, c.color_jitter)
-    return RunData(report, pairs, val_paths, guided, style_paths)
+    pool = ImagePool(train_paths, c.max_side, decoded=report.kept)
+    pairs, style_examples = objective.batch_maker(pool, report)
+    val_images = [report.image(path) for path in val_paths]
+    report.kept.clear()  # the pool holds what it trains on; the rest is handed on above
+    return RunData(report, pairs, val_paths, val_images, style_examples)

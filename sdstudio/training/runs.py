@@ -18,7 +18,8 @@ from pathlib import Path
 
 from sdstudio.errors import UserFacingError
 from sdstudio.training.checkpoints import has_checkpoint
-from sdstudio.training.config import TrainingConfig, run_dir_for, run_slug, runs_dir
+from sdstudio.training.config import TrainingConfig
+from sdstudio.training.run_names import find_run_dir, run_slug, runs_dir
 
 CONFIG_NAME = "config.json"
 STATE_NAME = "run_state.json"
@@ -26,20 +27,6 @@ STATE_NAME = "run_state.json"
 
 class DamagedRunError(UserFacingError):
     """A run folder whose saved settings cannot be read."""
-
-
-def find_run_dir(name: str) -> Path:
-    """The folder of the run called ``name``: the slug of the name (how runs are created)
-    or, for a folder copied or renamed by hand, the folder of exactly that name."""
-    by_slug = run_dir_for(name)
-    if by_slug.is_dir():
-        return by_slug
-    # Only a plain folder name inside the runs folder, never a path that leaves it.
-    if name and Path(name).name == name and name not in (".", ".."):
-        exact = runs_dir() / name
-        if exact.is_dir():
-            return exact
-    return by_slug
 
 
 def read_run_config(run_dir: Path, name: str | None = None) -> TrainingConfig:

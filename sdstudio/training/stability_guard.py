@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from statistics import median
+from typing import Any
 
 from sdstudio.errors import UserFacingError
 
@@ -47,29 +48,31 @@ class Problem:
         return f"{PROBLEM_TEXT[self.kind].capitalize()} ({self.detail})."
 
 
-@dataclass
-class StabilityGuard:
-    loss_factor: float = 20.0
-    d_win_steps: int = 200
+@dataclass(frozen=True)
+class GuardSettings:
+    """The guard's thresholds: part of a run's ``TrainingConfig`` (its ``guard``), so a
+    resumed run is watched exactly as it was."""
+
+    loss_factor: float = 20.0  # a loss this many times its recent median is "exploding"
+    d_win_steps: int = 200  # steps the discriminator may win completely before acting
     collapse_std: float = 0.01
     collapse_steps: int = 20
-    lr_factor: float = 0.5
+    lr_factor: float = 0.5  # the learning rate is multiplied by this after a rollback
     max_failures: int = 4
+
+    @classmethod
+    def from_flat(cls, values: dict[str, Any]) -> GuardSettings:
+        """The settings of a config written before they were nested (``guard_*`` keys)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{name: values[f"guard_{name}"] for name in names if f"guard_{name}" in values})
+
+
+@dataclass
+class StabilityGuard:
+    settings: GuardSettings = field(default_factory=GuardSettings)
     warmup_steps: int = 10  # steps of history before "exploding" means anything
     failures: int = 0
     history: list[dict] = field(default_factory=list)  # every problem, for the run log
-
-    @classmethod
-    def for_config(cls, config) -> StabilityGuard:
-        """The guard a run's ``TrainingConfig`` asks for."""
-        return cls(
-            loss_factor=config.guard_loss_factor,
-            d_win_steps=config.guard_d_win_steps,
-            collapse_std=config.guard_collapse_std,
-            collapse_steps=config.guard_collapse_steps,
-            lr_factor=config.guard_lr_factor,
-            max_failures=config.guard_max_failures,
-        )
 
     def __post_init__(self) -> None:
         self._recent: deque[float] = deque(maxlen=50)
@@ -81,11 +84,12 @@ class StabilityGuard:
         for name, value in stats.losses.items():
             if not math.isfinite(value):
                 return Problem("non_finite", f"{name} = {value}")
+        limits = self.settings
         generator_loss = stats.losses.get("g_total")
         if generator_loss is not None:
             if len(self._recent) >= self.warmup_steps:
                 typical = max(median(self._recent), 1e-3)
-                if generator_loss > self.loss_factor * typical:
+                if generator_loss > limits.loss_factor * typical:
                     return Problem(
                         "exploding_loss", f"{generator_loss:.3g}, typically {typical:.3g}"
                     )
@@ -93,18 +97,18 @@ class StabilityGuard:
         if stats.d_real_accuracy is not None and stats.d_fake_accuracy is not None:
             wins = stats.d_real_accuracy > 0.99 and stats.d_fake_accuracy > 0.99
             self._d_win_run = self._d_win_run + 1 if wins else 0
-            if self._d_win_run >= self.d_win_steps:
+            if self._d_win_run >= limits.d_win_steps:
                 self._d_win_run = 0
-                return Problem("discriminator_wins", f"{self.d_win_steps} steps in a row")
+                return Problem("discriminator_wins", f"{limits.d_win_steps} steps in a row")
         if stats.output_std is not None:
             target = stats.target_std if stats.target_std is not None else 1.0
-            flat = stats.output_std < self.collapse_std and target > 4 * self.collapse_std
+            flat = stats.output_std < limits.collapse_std and target > 4 * limits.collapse_std
             self._collapse_run = self._collapse_run + 1 if flat else 0
-            if self._collapse_run >= self.collapse_steps:
+            if self._collapse_run >= limits.collapse_steps:
                 self._collapse_run = 0
                 return Problem(
                     "collapse",
-                    f"output spread {stats.output_std:.4f} for {self.collapse_steps} steps",
+                    f"output spread {stats.output_std:.4f} for {limits.collapse_steps} steps",
                 )
         return None
 
@@ -123,7 +127,7 @@ class StabilityGuard:
         # A rollback starts a fresh run of statistics: the old ones described the failure.
         self._recent.clear()
         self._d_win_run = self._collapse_run = 0
-        if self.failures >= self.max_failures:
+        if self.failures >= self.settings.max_failures:
             kinds = ", ".join(sorted({entry["kind"] for entry in self.history}))
             raise TrainingUnstable(
                 f"Training stopped at step {step}: it became unstable {self.failures} times "

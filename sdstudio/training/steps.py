@@ -1,8 +1,8 @@
-"""One adversarial training step for each task: discriminator update, then generator update.
+"""One adversarial training step: discriminator update, then generator update.
 
-The three tasks differ only in what the generator sees, what the discriminator judges and
-which reconstruction losses apply; the update order, R1, clipping and mixed precision are
-shared.
+The tasks differ only in what the generator sees, what the discriminator judges and
+which reconstruction losses apply, which their objectives (``sdstudio.training.objectives``)
+say; the update order, R1, clipping and mixed precision are shared.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 from sdstudio.training import losses
-from sdstudio.training.config import TrainingConfig
 from sdstudio.training.distributed import DistributedContext, average_gradients
+from sdstudio.training.objectives import TrainingObjective
 from sdstudio.training.stability_guard import StepStats
 
 
@@ -40,38 +40,14 @@ def _per_image_std(images: torch.Tensor) -> float:
     return float(images.detach().float().flatten(1).std(dim=1).mean())
 
 
-class TaskStep:
+class GanStep:
+    """One step of any task: what the task contributes comes from its ``objective``."""
+
     def __init__(
-        self, config: TrainingConfig, device: torch.device, context: DistributedContext
+        self, objective: TrainingObjective, device: torch.device, context: DistributedContext
     ) -> None:
-        self.config, self.device, self.context = config, device, context
-
-    # What the discriminator sees for generated and for real images of this batch.
-    def judged(
-        self, batch: dict[str, torch.Tensor], output: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        task = self.config.task
-        if task == "repair":
-            mask = batch["mask"]
-            composite = output * mask + batch["target"] * (1 - mask)
-            return torch.cat([composite, mask], 1), torch.cat([batch["target"], mask], 1)
-        if task == "enhance" or "target" in batch:  # a style learnt from paired renders
-            return output, batch["target"]
-        return output, batch["style"]
-
-    def reconstruction(self, nets: Networks, batch, output) -> dict[str, torch.Tensor]:
-        c, task = self.config, self.config.task
-        if task == "repair":
-            return {
-                "l1": c.l1_weight
-                * losses.masked_l1(output, batch["target"], batch["mask"], c.mask_l1_weight)
-            }
-        if task == "enhance" or "target" in batch:
-            return {"l1": c.l1_weight * (output - batch["target"]).abs().mean()}
-        terms = {"structure": c.structure_weight * losses.structure_loss(output, batch["input"])}
-        if nets.nce is not None and c.nce_weight > 0:
-            terms["nce"] = c.nce_weight * nets.nce(nets.generator, batch["input"], output)
-        return terms
+        self.objective, self.config = objective, objective.config
+        self.device, self.context = device, context
 
     def run(self, nets: Networks, batch: dict[str, torch.Tensor], step: int) -> StepStats:
         c = self.config
@@ -79,7 +55,7 @@ class TaskStep:
         with autocast_for(self.device, c.amp):
             output = nets.generator(batch["input"])
         output = output.float()
-        fake, real = self.judged(batch, output)
+        fake, real = self.objective.judged(batch, output)
 
         # Discriminator: non-saturating loss, lazy R1 on real data.
         d_terms: dict[str, torch.Tensor] = {}
@@ -105,7 +81,7 @@ class TaskStep:
             nets.discriminator.requires_grad_(False)
 
         # Generator: reconstruction + adversarial + feature matching.
-        g_terms = self.reconstruction(nets, batch, output)
+        g_terms = self.objective.reconstruction(nets, batch, output)
         if adversarial:
             with autocast_for(self.device, c.amp):
                 fake_logits, fake_features = nets.discriminator(fake)
@@ -113,12 +89,7 @@ class TaskStep:
                     _, real_features = nets.discriminator(real)
             g_terms["g_adv"] = c.adv_weight * losses.g_loss_nonsaturating(fake_logits.float())
             if c.fm_weight > 0:
-                matcher = (
-                    losses.feature_statistics_matching
-                    if c.task == "style" and "target" not in batch
-                    else losses.feature_matching
-                )
-                g_terms["fm"] = c.fm_weight * matcher(
+                g_terms["fm"] = c.fm_weight * self.objective.feature_matcher()(
                     [f.float() for f in fake_features], [f.float() for f in real_features]
                 )
         g_total = sum(g_terms.values())
@@ -138,7 +109,7 @@ class TaskStep:
         values["g_total"] = float(g_total.detach())
         if d_terms:
             values["d_total"] = float(sum(d_terms.values()).detach())
-        reference = batch["input"] if c.task == "style" else batch["target"]
+        reference = self.objective.reference(batch)
         return StepStats(
             losses=values,
             d_real_accuracy=real_accuracy,

@@ -21,8 +21,7 @@ import torch
 
 from sdstudio.errors import UserFacingError
 from sdstudio.training import checkpoints, distributed, runs
-from sdstudio.training.config import TrainingConfig, run_dir_for
-from sdstudio.training.datasets import decode_image
+from sdstudio.training.config import TrainingConfig
 from sdstudio.training.events import (
     CheckpointSaved,
     GuardTriggered,
@@ -33,21 +32,22 @@ from sdstudio.training.events import (
     Validated,
 )
 from sdstudio.training.keep_best import KeepBest
-from sdstudio.training.losses import PatchNCE
 from sdstudio.training.model_setup import (
     ExponentialMovingAverage,
     build_discriminator,
     build_generator,
+    plan_generator,
     resolve_device,
     trainable_parameters,
-    unique_model_path,
 )
+from sdstudio.training.objectives import objective_for
 from sdstudio.training.recipe import apply_base_recipe, warmup_factor
 from sdstudio.training.run_data import load_run_data
 from sdstudio.training.run_export import export_run
+from sdstudio.training.run_names import find_run_dir, run_dir_for, unique_model_path
 from sdstudio.training.runs import load_run_config  # noqa: F401 (scripts use it)
 from sdstudio.training.stability_guard import Problem, StabilityGuard
-from sdstudio.training.steps import Networks, TaskStep
+from sdstudio.training.steps import GanStep, Networks
 from sdstudio.training.validation import Validator, save_png
 
 GRID_NAME = "samples.png"
@@ -66,8 +66,9 @@ class TrainingRun:
         run_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.config = config if resume else apply_base_recipe(config)
-        default_dir = runs.find_run_dir(config.name) if resume else run_dir_for(config.name)
+        plan = plan_generator(config)  # the one place a run resolves its base model
+        self.config = config if resume else apply_base_recipe(config, plan.base)
+        default_dir = find_run_dir(config.name) if resume else run_dir_for(config.name)
         self.run_dir = Path(run_dir) if run_dir is not None else default_dir
         self.clock = clock
         self.device = distributed.device_for_rank(resolve_device(config.device))
@@ -80,16 +81,19 @@ class TrainingRun:
                 "Resume it (--resume, optionally with more --steps) or choose another name."
             )
         distributed.barrier(self.context)  # every rank checks before rank 0 writes anything
+        self.architecture, self.hyperparameters, self.base = (
+            plan.architecture, plan.hyperparameters, plan.base
+        )  # fmt: skip
+        self.objective = objective_for(self.config, guided=plan.guided, scale=plan.scale)
         self._load_data()
         torch.manual_seed(config.seed + self.context.rank)
         self.rng = np.random.default_rng([config.seed, self.context.rank])
-        generator, self.architecture, self.hyperparameters, self.base = build_generator(config)
-        self.nets = self._networks(generator.to(self.device))
+        self.nets = self._networks(build_generator(plan).to(self.device))
         self.ema = ExponentialMovingAverage.for_run(
             self.nets.generator, self.architecture, self.hyperparameters, config
         )
-        self.guard = StabilityGuard.for_config(config)
-        self.step_runner = TaskStep(config, self.device, self.context)
+        self.guard = StabilityGuard(config.guard)
+        self.step_runner = GanStep(self.objective, self.device, self.context)
         self.step = 0
         self.lr_scale = 1.0
         self.loss_history: list[tuple[int, float, float | None]] = []
@@ -115,37 +119,28 @@ class TrainingRun:
 
     # ----- setup -----
     def _load_data(self) -> None:
-        data = load_run_data(self.config)
-        self.report, self.pairs, self.guided = data.report, data.pairs, data.guided
-        self.val_paths, self.style_paths = data.val_paths, data.style_paths
+        data = load_run_data(self.objective)
+        self.report, self.pairs = data.report, data.pairs
+        self.val_paths, self.val_images = data.val_paths, data.val_images
+        self.style_examples = data.style_examples
         self.image_count = data.image_count
 
     def _networks(self, generator: torch.nn.Module) -> Networks:
         c = self.config
-        discriminator = build_discriminator(c).to(self.device)
+        in_channels = self.objective.discriminator_channels
+        discriminator = build_discriminator(c, in_channels).to(self.device)
         trained = trainable_parameters(generator, c.trainable_last_layers)
         opt_g = torch.optim.Adam(trained, lr=c.lr_g, betas=c.betas)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=c.lr_d, betas=c.betas)
-        nce = opt_nce = None
-        if c.task == "style" and c.nce_weight > 0:
-            sample = torch.from_numpy(self.pairs.make_batch(np.random.default_rng(0), 1)["input"])
-            nce = PatchNCE(
-                generator,
-                sample.to(self.device),
-                patches=c.nce_patches,
-                temperature=c.nce_temperature,
-            )
+        nce = self.objective.patch_nce(generator, self.pairs, self.device)
+        opt_nce = None
+        if nce is not None:
             opt_nce = torch.optim.Adam(nce.heads.parameters(), lr=c.lr_g, betas=c.betas)
         return Networks(generator, discriminator, opt_g, opt_d, nce, opt_nce)
 
     def _validator(self) -> Validator:
         c = self.config
-        images = [decode_image(path) for path in self.val_paths]
-        styles = [decode_image(path) for path in self.style_paths[:4]]
-        scale = self.hyperparameters.get("scale", c.scale)
-        return Validator(
-            c.task, images, c.val_size, scale, c.seed, styles, self.guided, c.degradation
-        )
+        return Validator(self.objective, self.val_images, c.val_size, c.seed, self.style_examples)
 
     # ----- state -----
     def _modules(self) -> dict[str, torch.nn.Module | torch.optim.Optimizer]:
@@ -249,7 +244,7 @@ class TrainingRun:
             self.scores["base"] = self.validator.score(lambda x: self._run_network(generator, x))[0]
         finally:
             generator.train()
-        if self.config.task != "style":  # a style has no classical counterpart to score
+        if self.objective.has_classical_baseline:
             self.scores["classical"] = self.validator.classical
 
     def validate(self) -> tuple[dict, Path | None]:
@@ -335,7 +330,7 @@ class TrainingRun:
         failed_at = self.step
         self._load_tensors(self._good_state)
         self.step = self._good_step
-        self.lr_scale *= self.config.guard_lr_factor
+        self.lr_scale *= self.config.guard.lr_factor
         self._apply_lr()
         new_lr = self.config.lr_g * self.lr_scale
         self.guard.record(failed_at, problem, self._good_step, new_lr)
@@ -385,7 +380,7 @@ def train(
     ``config.name``) is used; ``steps`` may extend it.
     """
     if resume:
-        run_dir = Path(run_dir) if run_dir is not None else runs.find_run_dir(config.name)
+        run_dir = Path(run_dir) if run_dir is not None else find_run_dir(config.name)
         config = runs.read_run_config(run_dir, config.name)
     if steps is not None:
         config.steps = max(int(steps), 1)

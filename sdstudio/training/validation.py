@@ -1,10 +1,9 @@
 """Scores on held-out photos and the sample grid the wizard shows.
 
 The validation inputs are fixed once (seeded masks and degradations), so scores at
-different steps, of the base model and of the classical method are comparable. Repair is
-scored inside the hole (PSNR) and on the whole image (SSIM) against OpenCV Telea; enhance
-against bicubic upscaling; style has no target, so it reports how much of the content's
-structure survives (SSIM of the luminance) beside how far the output moved from it.
+different steps, of the base model and of the classical method are comparable. What a
+task's inputs are and which scores it reports is its objective's
+(``sdstudio.training.objectives``); the metrics and the grid are shared.
 """
 
 from __future__ import annotations
@@ -13,15 +12,14 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from sdstudio.training.damage_masks import damage_mask
-from sdstudio.training.degradation_profiles import fixed_degradation_for
-from sdstudio.training.pairs import repair_input, to_chw
+if TYPE_CHECKING:
+    from sdstudio.training.objectives import TrainingObjective
 
-VALIDATION_MASK_KINDS = ("blobs", "boxes", "scratches", "strokes", "dust", "cracks")
 GRID_ROWS = 4
 
 RunNetwork = Callable[[np.ndarray], np.ndarray]  # (N, C, H, W) float32 -> (N, 3, H', W')
@@ -65,102 +63,72 @@ def centre_square(image: np.ndarray, size: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.resize(square, (size, size), interpolation=interpolation))
 
 
+def mean_psnr_and_ssim(outputs: list[np.ndarray], targets: list[np.ndarray]) -> tuple[float, float]:
+    pairs = list(zip(outputs, targets, strict=True))
+    mean_psnr = float(np.mean([psnr(output, target) for output, target in pairs]))
+    mean_ssim = float(np.mean([ssim(output, target) for output, target in pairs]))
+    return mean_psnr, mean_ssim
+
+
 def to_uint8(chw: np.ndarray) -> np.ndarray:
     return (np.clip(chw.transpose(1, 2, 0), 0, 1) * 255.0 + 0.5).astype(np.uint8)
 
 
 class Validator:
+    """The held-out photos of a run as fixed cases, scored and shown the way the run's
+    objective (``sdstudio.training.objectives``) says."""
+
     def __init__(
         self,
-        task: str,
+        objective: TrainingObjective,
         images: list[np.ndarray],
         size: int,
-        scale: int = 2,
         seed: int = 0,
         style_examples: list[np.ndarray] | None = None,
-        guided: bool = False,  # repair: the network takes the classical fills
-        degradation: str | None = None,  # enhance: the profile the inputs are made with
     ) -> None:
-        if task == "enhance":
-            size -= size % (4 * scale)
-        self.task, self.scale = task, scale
+        self.objective = objective
+        size = objective.validation_size(size)
         self.targets = [centre_square(image, size) for image in images]
         self.style_examples = [centre_square(image, size) for image in (style_examples or [])]
-        self.masks: list[np.ndarray] = []
-        inputs = []
-        for index, target in enumerate(self.targets):
-            rng = np.random.default_rng(seed * 1000 + index)
-            if task == "repair":
-                kind = VALIDATION_MASK_KINDS[index % len(VALIDATION_MASK_KINDS)]
-                mask = damage_mask(rng, size, size, kind)
-                self.masks.append(mask)
-                inputs.append(repair_input(target, mask, guided))
-            elif task == "enhance":
-                clean = target.astype(np.float32) / 255.0
-                low = fixed_degradation_for(degradation, clean, scale, seed * 1000 + index)
-                inputs.append(low.transpose(2, 0, 1).astype(np.float32))
-            else:
-                inputs.append(to_chw(target))
-        self.inputs = np.stack(inputs) if inputs else np.zeros((0, 3, size, size), np.float32)
-        self.classical = self._score([self._classical(i) for i in range(len(self.targets))])
-
-    def _classical(self, index: int) -> np.ndarray:
-        target = self.targets[index]
-        if self.task == "repair":
-            damaged = np.where(self.masks[index][..., None] > 0, 0, target).astype(np.uint8)
-            return cv2.inpaint(damaged, self.masks[index], 3, cv2.INPAINT_TELEA)
-        if self.task == "enhance":
-            low = to_uint8(self.inputs[index])
-            height, width = target.shape[:2]
-            return cv2.resize(low, (width, height), interpolation=cv2.INTER_CUBIC)
-        return target.copy()
+        self.cases = [
+            objective.validation_case(target, index, seed * 1000 + index)
+            for index, target in enumerate(self.targets)
+        ]
+        self.inputs = (
+            np.stack([case.input for case in self.cases])
+            if self.cases
+            else np.zeros((0, 3, size, size), np.float32)
+        )
+        self.classical = self._score(
+            [objective.classical(t, c) for t, c in zip(self.targets, self.cases, strict=True)]
+        )
 
     def outputs(self, run: RunNetwork) -> list[np.ndarray]:
         """The network's results on the validation inputs, as uint8 images (holes pasted)."""
         results = []
-        for index in range(len(self.targets)):
+        for index, (target, case) in enumerate(zip(self.targets, self.cases, strict=True)):
             output = to_uint8(run(self.inputs[index : index + 1])[0])
-            if self.task == "repair":
-                hole = self.masks[index][:, :, None] > 0
-                output = np.where(hole, output, self.targets[index])
-            results.append(output)
+            results.append(self.objective.pasted(output, target, case))
         return results
 
     def _score(self, outputs: list[np.ndarray]) -> dict[str, float]:
         if not outputs:
             return {}
-        pairs = list(zip(outputs, self.targets, strict=True))
-        mean_ssim = float(np.mean([ssim(o, t) for o, t in pairs]))
-        mean_psnr = float(np.mean([psnr(o, t) for o, t in pairs]))
-        if self.task == "repair":
-            holes = [np.repeat(m[:, :, None], 3, axis=2) > 0 for m in self.masks]
-            hole_psnr = [psnr(o, t, h) for (o, t), h in zip(pairs, holes, strict=True)]
-            return {"psnr_hole": float(np.mean(hole_psnr)), "ssim": mean_ssim}
-        if self.task == "enhance":
-            return {"psnr": mean_psnr, "ssim": mean_ssim}
-        return {"structure_ssim": mean_ssim, "change_psnr": mean_psnr}
+        return self.objective.scores(outputs, self.targets, self.cases)
 
     def score(self, run: RunNetwork) -> tuple[dict[str, float], list[np.ndarray]]:
         outputs = self.outputs(run)
         return self._score(outputs), outputs
 
     def grid(self, outputs: list[np.ndarray]) -> np.ndarray:
-        """Rows of input / output / target (style: content / output / a style example)."""
+        """Rows of input / output / target (style from examples: a style example last)."""
         rows = []
         for index, output in enumerate(outputs[:GRID_ROWS]):
-            target = self.targets[index]
-            height, width = target.shape[:2]
-            if self.task == "repair":
-                shown_input = target.copy()
-                shown_input[self.masks[index] > 0] = (255, 0, 255)
-            elif self.task == "enhance":
-                low = to_uint8(self.inputs[index])
-                shown_input = cv2.resize(low, (width, height), interpolation=cv2.INTER_NEAREST)
-            else:
-                shown_input = target
+            target, case = self.targets[index], self.cases[index]
             last = target
-            if self.task == "style" and self.style_examples:
+            if self.style_examples:
                 last = self.style_examples[index % len(self.style_examples)]
+            shown_input = self.objective.shown_input(target, case)
             rows.append(np.concatenate([shown_input, output, last], axis=1))
         return np.concatenate(rows, axis=0)
 

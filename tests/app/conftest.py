@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from sdstudio.app.main import create_application
+from sdstudio.app.main import create_application, create_main_window
 from tests.app.qthreads import no_dangling_qthreads  # noqa: F401  (autouse: every app test)
 
 
@@ -25,16 +25,14 @@ def window(qtbot, monkeypatch):
         MainWindow, "show_error", lambda self, title, msg: errors.append((title, msg))
     )
     monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self: "discard")
-    main_window = MainWindow()
+    main_window = create_main_window()
     main_window.errors = errors
     qtbot.addWidget(main_window)
     main_window.resize(1000, 700)
     main_window.show()
     qtbot.waitExposed(main_window)
     yield main_window
-    controller = getattr(main_window, "job_controller", None)
-    if controller is not None:
-        controller.shutdown()
+    main_window.services.jobs.shutdown()  # a test that never closed it leaves no QThread
 
 
 def make_photo(width: int = 320, height: int = 240, seed: int = 1) -> np.ndarray:

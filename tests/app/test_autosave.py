@@ -173,11 +173,11 @@ def test_a_running_windows_autosave_is_not_offered(qtbot, window, photo_file, mo
     assert window.open_path(photo_file)
     _edits(window, 5)
     _wait_written(qtbot, window)
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_main_window
 
     asked = []
     monkeypatch.setattr(Autosave, "ask_restore", lambda self, entry: asked.append(entry) or "later")
-    second = MainWindow()
+    second = create_main_window()
     qtbot.addWidget(second)
     assert not second.autosave.offer_recovery()
     assert asked == []
@@ -201,12 +201,12 @@ import sys, time
 from pathlib import Path
 from PySide6.QtCore import QTimer
 from sdstudio.app.main import create_application
-from sdstudio.app.window import MainWindow
+from sdstudio.app.main import create_main_window
 from sdstudio.jobs import StyleJob
 from tests.app.fake_engine import FakeEngine
 
 app = create_application()
-window = MainWindow()
+window = create_main_window()
 window.show()
 window.job_controller.use_engine(FakeEngine(steps=1000, step_seconds=0.05))
 assert window.open_path(sys.argv[1])

@@ -99,9 +99,9 @@ def _assert_same_history(document: Document, titles, states) -> None:
 
 
 def _second_window(qtbot):
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_main_window
 
-    window = MainWindow()
+    window = create_main_window()
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -64,7 +64,7 @@ def test_the_label_follows_the_zoom_and_the_photo_size_stays(window):
 
 
 def test_a_new_window_gives_its_first_photo_the_remembered_look(qtbot, window):
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_main_window
 
     _open(window, 640, 480)
     _press_fit(window)
@@ -72,7 +72,7 @@ def test_a_new_window_gives_its_first_photo_the_remembered_look(qtbot, window):
     remembered = _diameter_on_screen(window.canvas)
     assert window.close()
 
-    second = MainWindow()
+    second = create_main_window()
     qtbot.addWidget(second)
     second.resize(1000, 700)
     second.show()

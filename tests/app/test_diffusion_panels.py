@@ -14,8 +14,8 @@ pytest.importorskip("transformers")
 
 from sdstudio import paths  # noqa: E402
 from sdstudio.app.panels import style_diffusion  # noqa: E402
-from sdstudio.engine import catalog, community  # noqa: E402
-from sdstudio.engine.community import diffusion  # noqa: E402
+from sdstudio.engine import catalog  # noqa: E402
+from sdstudio.engine.model_cache import model_cache  # noqa: E402
 from sdstudio.jobs import RepairJob, StyleJob  # noqa: E402
 from tests.app.fake_engine import FakeEngine  # noqa: E402
 from tests.app.panel_helpers import open_photo, paint_stroke, photo  # noqa: E402
@@ -33,12 +33,12 @@ def tiny_sd_folder(tmp_path_factory):
 @pytest.fixture
 def sd_window(window, tiny_sd_folder):
     """The main window after a tiny checkpoint was added to the user models folder."""
-    diffusion.pipelines.clear()
+    model_cache.clear()
     shutil.copytree(tiny_sd_folder, paths.user_models_dir() / "tiny-sd")
-    community.check_new_files(catalog.model_folders())  # what Models > Add model file does
+    catalog.check_new_files(catalog.model_folders())  # what Models > Add model file does
     window.task_panels.refresh_models()
     yield window
-    diffusion.pipelines.clear()
+    model_cache.clear()
 
 
 def test_style_panel_hides_the_group_without_a_checkpoint(qtbot, window, monkeypatch):

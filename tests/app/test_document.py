@@ -102,7 +102,7 @@ def test_alpha_is_kept(qapp):
 
 
 def test_changed_bounds_matches_a_full_comparison_for_any_change():
-    from sdstudio.app.undo_commands import changed_bounds
+    from sdstudio.session.history import changed_bounds
 
     rng = np.random.default_rng(5)
     for _ in range(200):
@@ -120,3 +120,27 @@ def test_changed_bounds_matches_a_full_comparison_for_any_change():
         if rows.size:
             expected = (cols[0], rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
         assert changed_bounds(before, after) == expected
+
+
+def test_steps_over_the_memory_budget_go_oldest_first(document):
+    """The stack drops by count only; steps the byte budget dropped undo nothing and go."""
+    small = document.image.copy()
+    big = np.repeat(np.repeat(small, 4, axis=0), 4, axis=1)  # 147 kB: about 210 kB a step
+    assert document.set_history_limits(200, 1_200_000)
+    for value in range(8):
+        image = small if value % 2 == 0 else big
+        document.apply_result(f"Size {value}", np.full_like(image, value), {"task": "test"})
+    stack, history = document.undo_stack, document.history
+    kept = len(history)
+    assert kept < stack.count() and history.nbytes <= 1_200_000
+    assert [edit.title for edit in history.done] == [f"Size {n}" for n in range(8 - kept, 8)]
+    for _ in range(kept):
+        stack.undo()
+    start = document.image.copy()
+    while stack.canUndo():
+        stack.undo()  # a dropped step: nothing changes, and its entry goes
+    assert np.array_equal(document.image, start) and stack.count() == kept
+    for _ in range(kept):
+        stack.redo()
+    assert document.image.shape == big.shape and (document.image == 7).all()
+    assert not document.set_history_limits(5, None)  # only while the stack is empty

@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 
 from sdstudio.app.job_status import TimeLeftEstimate, time_left_text
 from sdstudio.engine.enhance import run_enhance
+from sdstudio.job_queue import JobEventKind
 from sdstudio.jobs import EnhanceJob
 from tests.app.fake_engine import FakeEngine
 from tests.app.panel_helpers import open_photo, paint_stroke, photo
@@ -30,10 +31,13 @@ def test_bar_moves_by_each_steps_share_and_the_time_left_appears(qtbot, window):
     qtbot.waitUntil(panel.repair_button.isEnabled)
     status = controller.status_widget
     seen: list[tuple[int, str]] = []
+
+    def record_screen(event) -> None:
+        if event.kind is JobEventKind.PROGRESS:
+            seen.append((status.progress_bar.value(), status.time_left_label.text()))
+
     # Connected after the controller's own slot: each record is what was on screen.
-    controller.worker.progress.connect(
-        lambda *_: seen.append((status.progress_bar.value(), status.time_left_label.text()))
-    )
+    controller.worker.event.connect(record_screen)
     QTest.mouseClick(panel.repair_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: status.time_left_label.isVisible(), timeout=JOB_TIMEOUT_MS)
     window.grab().save("/tmp/shots/job_progress_time_left.png")

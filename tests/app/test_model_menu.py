@@ -23,7 +23,7 @@ def _listing_mode_restored(monkeypatch):
 
 
 def _menu(window):
-    menu = getattr(window, "model_menu", None) or model_menu.install_models_menu(window)
+    menu = window.services.models
     actions = {action.text().replace("&", ""): action for action in window.models_menu.actions()}
     return menu, actions
 
@@ -129,7 +129,7 @@ def test_file_dropped_in_the_folder_is_checked_off_the_gui_thread(window, qtbot,
     import threading
 
     from sdstudio.engine import catalog
-    from sdstudio.engine.community import model_index
+    from sdstudio.engine.backends import model_index
 
     loaded_on = []
     real = model_index.inspect_file
@@ -162,10 +162,10 @@ def test_model_problems_lists_each_unusable_file_with_its_reason(window, monkeyp
 
 
 def test_menu_says_how_to_enable_stable_diffusion_when_missing(window, monkeypatch):
-    from sdstudio.engine.community import diffusion_files
+    from sdstudio.engine.backends import diffusion_files
 
     monkeypatch.setattr(diffusion_files, "diffusers_available", lambda: False)
-    menu = model_menu.ModelMenu(window)
+    menu = model_menu.ModelMenu(window, window.models_menu)
     assert menu.diffusion_action is not None and not menu.diffusion_action.isEnabled()
     assert 'pip install "sdstudio[diffusion]"' in menu.diffusion_action.toolTip()
 

@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 from sdstudio.app.panels.history_titles import short_method_name
 from sdstudio.engine import catalog
 from sdstudio.errors import UserFacingError
+from sdstudio.job_queue import JobEventKind
 from tests.app.fake_engine import FakeEngine
 from tests.app.panel_helpers import open_photo, paint_stroke, photo
 from tests.app.qthreads import no_dangling_qthreads  # noqa: F401  (autouse)
@@ -45,6 +46,10 @@ def _masked_photo(qtbot, window) -> np.ndarray:
     assert not window.document.mask_is_empty()
     qtbot.waitUntil(window.task_panels.repair.repair_button.isEnabled)
     return pixels
+
+
+def _is_progress(event) -> bool:
+    return event.kind is JobEventKind.PROGRESS
 
 
 def _click(button) -> None:
@@ -92,7 +97,9 @@ def test_status_bar_shows_progress_and_hides_when_idle(qtbot, app_window, engine
     assert not status.isVisible()
     _masked_photo(qtbot, app_window)
     seen: list[float] = []
-    controller.worker.progress.connect(lambda _id, fraction, _msg: seen.append(fraction))
+    controller.worker.event.connect(
+        lambda event: seen.append(event.fraction) if _is_progress(event) else None
+    )
     _click(_panels(app_window).repair.repair_button)
     qtbot.waitUntil(lambda: status.progress_bar.value() > 0, timeout=JOB_TIMEOUT_MS)
     assert status.isVisible()
@@ -118,7 +125,9 @@ def test_cancel_stops_a_running_job_and_leaves_the_photo(qtbot, app_window, engi
     pixels = _masked_photo(qtbot, app_window)
     steps_before = document.undo_stack.count()
     controller = app_window.job_controller
-    with qtbot.waitSignal(controller.worker.progress, timeout=JOB_TIMEOUT_MS):
+    with qtbot.waitSignal(
+        controller.worker.event, check_params_cb=_is_progress, timeout=JOB_TIMEOUT_MS
+    ):
         _click(_panels(app_window).repair.repair_button)
     requested = time.monotonic()
     with qtbot.waitSignal(controller.job_cancelled, timeout=1000):
@@ -194,7 +203,9 @@ def test_canvas_takes_a_brush_stroke_while_a_job_runs(qtbot, app_window, engine)
     document = app_window.document
     _masked_photo(qtbot, app_window)
     controller = app_window.job_controller
-    with qtbot.waitSignal(controller.worker.progress, timeout=JOB_TIMEOUT_MS):
+    with qtbot.waitSignal(
+        controller.worker.event, check_params_cb=_is_progress, timeout=JOB_TIMEOUT_MS
+    ):
         _click(_panels(app_window).repair.repair_button)
     mask_before = document.mask.copy()
     zoom_before = app_window.canvas.zoom()
@@ -357,8 +368,8 @@ def test_building_the_panels_imports_no_torch():
         "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
         "from sdstudio.app.main import create_application\n"
         "app = create_application()\n"
-        "from sdstudio.app.window import MainWindow\n"
-        "window = MainWindow(); window.show(); app.processEvents()\n"
+        "from sdstudio.app.main import create_main_window\n"
+        "window = create_main_window(); window.show(); app.processEvents()\n"
         "print('torch' in sys.modules)\n"
         "window.close()\n"
     )
@@ -385,8 +396,8 @@ from sdstudio.app.main import create_application
 app = create_application()
 import sdstudio.app.panels as panels
 panels.PREWARM_DELAY_MS = 0
-from sdstudio.app.window import MainWindow
-window = MainWindow()
+from sdstudio.app.main import create_main_window
+window = create_main_window()
 window.show()
 deadline = time.monotonic() + 60
 while "torch" not in sys.modules and time.monotonic() < deadline:

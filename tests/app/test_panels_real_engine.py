@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from sdstudio.job_queue import JobEventKind
 from tests.app.panel_helpers import open_photo, paint_stroke, photo
 from tests.app.qthreads import no_dangling_qthreads  # noqa: F401  (autouse)
 
@@ -23,7 +24,13 @@ def _run_and_wait(qtbot, window, button) -> None:
     controller = window.job_controller
     failures: list[str] = []
     controller.job_failed.connect(lambda _id, message: failures.append(message))
-    with qtbot.waitSignal(controller.worker.finished, timeout=REAL_JOB_TIMEOUT_MS):
+
+    def finished(event) -> bool:
+        return event.kind is JobEventKind.FINISHED
+
+    with qtbot.waitSignal(
+        controller.worker.event, check_params_cb=finished, timeout=REAL_JOB_TIMEOUT_MS
+    ):
         _click(button)
     qtbot.waitUntil(lambda: not controller.is_busy(), timeout=5000)
     assert failures == []

@@ -1,4 +1,5 @@
-"""Save / open projects, mask files, reuse last mask, History details and re-running a step."""
+"""Save / open projects, mask files, reuse last mask, History details and re-running a step
+(``ProjectActions``, ``MaskActions`` and ``HistoryActions``)."""
 
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ def test_export_and_import_mask(window, photo_file, tmp_path, monkeypatch):
     assert window.open_path(photo_file)
     paint_stroke(window.canvas, [(50, 50), (120, 80)])
     painted = window.document.mask.copy()
-    actions = window.project_actions
+    actions = window.services.masks
     exported = tmp_path / "cat_mask"
     monkeypatch.setattr(actions, "ask_mask_save_path", lambda suggested: exported)
     actions.export_mask.trigger()
@@ -153,7 +154,7 @@ def test_export_and_import_mask(window, photo_file, tmp_path, monkeypatch):
 def test_reuse_last_mask_on_the_next_photo(window, photo_file, tmp_path):
     other = tmp_path / "other.png"
     Image.fromarray(make_photo(160, 120, seed=5)).save(other)
-    actions = window.project_actions
+    actions = window.services.masks
     assert window.open_path(photo_file)
     paint_stroke(window.canvas, [(50, 50), (120, 80)])
     painted = window.document.mask.copy()
@@ -200,7 +201,7 @@ def test_apply_a_step_to_another_photo(qtbot, window, photo_file, tmp_path, monk
     other = tmp_path / "next.png"
     Image.fromarray(make_photo(200, 100, seed=3)).save(other)
     window.document.undo_stack.setClean()
-    actions = window.project_actions
+    actions = window.services.history
     monkeypatch.setattr(actions, "ask_step", lambda steps: 0)
     monkeypatch.setattr(window, "ask_open_path", lambda folder: str(other))
     with qtbot.waitSignal(window.job_controller.result_applied, timeout=10_000):
@@ -213,7 +214,7 @@ def test_apply_a_step_to_another_photo(qtbot, window, photo_file, tmp_path, monk
 
 
 def test_undo_memory_stays_within_the_limit(window, monkeypatch):
-    actions = window.project_actions
+    actions = window.services.history
     monkeypatch.setattr(actions, "ask_memory_mb", lambda current: 64)
     actions.memory_limit.trigger()
     assert window.undo_limit.memory_mb() == 64

@@ -43,6 +43,9 @@ def _button_place(qtbot, window, button) -> QRect:
 def _visit_every_method(qtbot, window, panel) -> list[QRect]:
     """Chooses each method with the keyboard, as a person would; the button's place each time."""
     combo = panel.method_combo
+    # A newly listed method can make the panel taller than the dock gave it; the dock
+    # grows on a later layout pass, which a busy machine may take longer than 20 ms for.
+    qtbot.waitUntil(lambda: panel.height() >= panel.minimumSizeHint().height(), timeout=2_000)
     combo.setFocus()
     QTest.keyClick(combo, Qt.Key.Key_Home)
     places = [_button_place(qtbot, window, panel.repair_button)]

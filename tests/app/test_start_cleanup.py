@@ -18,9 +18,9 @@ def test_a_start_removes_old_model_temporaries_only(qtbot, window, isolated_user
     os.utime(killed, (hour_ago, hour_ago))
     running = models / ".style.safetensors.r4t5y6.tmp"
     running.write_bytes(b"still being written")
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_main_window
 
-    started = MainWindow()  # a second start, now that the leftovers are there
+    started = create_main_window()  # a second start, now that the leftovers are there
     qtbot.addWidget(started)
     qtbot.waitUntil(lambda: not killed.exists(), timeout=5000)
     assert running.exists()

@@ -40,8 +40,7 @@ def test_the_example_button_opens_the_example_photo(window, qtbot):
 
 
 def test_a_recent_photo_opens_with_one_click(qtbot, tmp_path, monkeypatch):
-    from sdstudio.app.main import create_application
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_application, create_main_window
 
     create_application()
     older, newer = tmp_path / "older.png", tmp_path / "newer.png"
@@ -52,7 +51,7 @@ def test_a_recent_photo_opens_with_one_click(qtbot, tmp_path, monkeypatch):
     keys.remember_recent_file(settings, newer)
     settings.sync()
 
-    window = MainWindow()
+    window = create_main_window()
     qtbot.addWidget(window)
     window.show()
     buttons = window.start_page.recent_buttons
@@ -66,7 +65,7 @@ def test_a_recent_photo_opens_with_one_click(qtbot, tmp_path, monkeypatch):
 
 
 def test_a_recent_photo_that_is_gone_is_dropped_from_the_page(qtbot, tmp_path, monkeypatch):
-    from sdstudio.app.main import create_application
+    from sdstudio.app.main import create_application, create_main_window
     from sdstudio.app.window import MainWindow
 
     create_application()
@@ -75,7 +74,7 @@ def test_a_recent_photo_that_is_gone_is_dropped_from_the_page(qtbot, tmp_path, m
     settings.sync()
     errors = []
     monkeypatch.setattr(MainWindow, "show_error", lambda self, title, msg: errors.append(msg))
-    window = MainWindow()
+    window = create_main_window()
     qtbot.addWidget(window)
     window.show()
     [button] = window.start_page.recent_buttons

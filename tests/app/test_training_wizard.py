@@ -6,12 +6,12 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWizard
 
-from sdstudio.app.training_wizard import install_training_menu, resumable_runs, run_labels
+from sdstudio.app.training_wizard import resumable_runs, run_labels
 from sdstudio.app.training_wizard.wizard import FINISH_PAGE, LIVE_PAGE, TASK_PAGE
 from sdstudio.paths import bundled_models_dir
 from sdstudio.training import events as ev
 from sdstudio.training.checkpoints import has_checkpoint
-from sdstudio.training.config import run_dir_for
+from sdstudio.training.run_names import run_dir_for
 from tests.training.conftest import TINY_DISCRIMINATOR, TINY_NETWORKS, write_photos
 from tests.training.helpers import of_type
 
@@ -34,7 +34,7 @@ def _tiny(task: str, steps: int) -> dict:
 
 
 def _menu(window):
-    return getattr(window, "training_menu", None) or install_training_menu(window)
+    return window.services.training
 
 
 def _click(qtbot, widget) -> None:
@@ -226,7 +226,7 @@ def test_resume_list_offers_unfinished_runs_by_folder_and_explains_damaged_ones(
     import shutil
 
     from sdstudio.app.training_wizard.wizard import TrainingWizard
-    from sdstudio.training.config import runs_dir
+    from sdstudio.training.run_names import runs_dir
 
     photos = tmp_path / "photos"
     write_photos(photos, 3)

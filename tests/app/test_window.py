@@ -236,9 +236,9 @@ def test_opening_another_file_over_unsaved_changes_asks(window, photo_file, jpeg
 
 
 def test_settings_persist_across_windows(qtbot, monkeypatch, photo_file):
-    from sdstudio.app.window import MainWindow
+    from sdstudio.app.main import create_main_window
 
-    first = MainWindow()
+    first = create_main_window()
     qtbot.addWidget(first)
     first.show()
     first.resize(700, 500)
@@ -250,7 +250,7 @@ def test_settings_persist_across_windows(qtbot, monkeypatch, photo_file):
     brush_size = first.canvas.brush.size
     assert first.close()
 
-    second = MainWindow()
+    second = create_main_window()
     qtbot.addWidget(second)
     assert second.canvas.brush.size == pytest.approx(brush_size)
     assert second.canvas.brush.hardness == pytest.approx(0.3)

@@ -11,8 +11,8 @@ from safetensors.torch import save_file
 
 from sdstudio import paths
 from sdstudio.engine import catalog
-from sdstudio.engine.community import model_index
-from sdstudio.engine.community.spandrel_models import load_state_dict
+from sdstudio.engine.backends import model_index
+from sdstudio.engine.backends.spandrel_files import load_state_dict
 from sdstudio.errors import ModelLoadError
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from sdstudio.engine.community import faces
+from sdstudio.engine.backends import spandrel_faces as faces
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from safetensors.torch import save_file
 
 from sdstudio import paths
 from sdstudio.engine import catalog
-from sdstudio.engine.community import model_index
-from sdstudio.engine.community.spandrel_models import inspect_file, load_state_dict, loaded_models
+from sdstudio.engine.backends import model_index
+from sdstudio.engine.backends.spandrel_files import inspect_file, load_state_dict
+from sdstudio.engine.model_cache import model_cache
 from sdstudio.engine.runner import run_to_completion
 from sdstudio.errors import ModelLoadError
 from sdstudio.jobs import EnhanceJob, RepairJob
@@ -72,9 +73,9 @@ def save_network(network: torch.nn.Module, path: Path, *, wrap: str | None = Non
 
 @pytest.fixture(autouse=True)
 def _forget_loaded_models():
-    loaded_models.clear()
+    model_cache.clear()
     yield
-    loaded_models.clear()
+    model_cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from sdstudio.engine.architectures import architecture
 from sdstudio.engine.damage import (
     detect_damage,
     iter_damage_probability,
@@ -18,7 +19,7 @@ from sdstudio.engine.damage import (
 )
 from sdstudio.engine.damage_classical import find_damage_classical
 from sdstudio.engine.model_file import read_model_info, save_model
-from sdstudio.engine.networks import ARCHITECTURES, CompactSRNet, DamageUNet
+from sdstudio.engine.networks import CompactSRNet, DamageUNet
 from sdstudio.errors import ModelLoadError, UserFacingError
 
 TINY = {"widths": [4, 8], "deep_blocks": 1, "in_channels": 5, "cue_kernel": 5}
@@ -46,7 +47,7 @@ def tiny_model(tmp_path: Path) -> Path:
 
 
 def test_network_is_registered_and_keeps_any_size():
-    assert ARCHITECTURES["damage_unet"] is DamageUNet
+    assert architecture("damage_unet").load() is DamageUNet
     network = DamageUNet(**TINY).eval()
     with torch.no_grad():
         out = network(torch.rand(2, 5, 37, 53))

@@ -15,7 +15,9 @@ pytest.importorskip("transformers")
 
 from sdstudio import paths  # noqa: E402
 from sdstudio.engine import catalog  # noqa: E402
-from sdstudio.engine.community import diffusion, diffusion_files  # noqa: E402
+from sdstudio.engine.backends import diffusion_files  # noqa: E402
+from sdstudio.engine.backends import diffusion_pipeline as diffusion  # noqa: E402
+from sdstudio.engine.model_cache import model_cache  # noqa: E402
 from sdstudio.engine.runner import run_job  # noqa: E402
 from sdstudio.jobs import Progress, RepairJob  # noqa: E402
 from tests.engine.helpers import drive
@@ -32,9 +34,9 @@ def tiny_sd(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fresh_pipeline_cache():
-    diffusion.pipelines.clear()
+    model_cache.clear()
     yield
-    diffusion.pipelines.clear()
+    model_cache.clear()
 
 
 def _image_and_mask() -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +143,7 @@ def test_cancel_stops_between_denoising_steps(tiny_sd, monkeypatch):
     import torch
 
     method_id = _install(tiny_sd, "diffusers folder", monkeypatch)
-    pipe = diffusion.pipelines.get(
+    pipe = diffusion.pipeline(
         paths.user_models_dir() / method_id[3:], torch.device("cpu"), torch.float32
     )
     unet_calls = []
@@ -156,10 +158,10 @@ def test_cancel_stops_between_denoising_steps(tiny_sd, monkeypatch):
 
 
 def test_without_the_extra_the_ui_says_how_to_enable_it(tiny_sd, monkeypatch):
-    import sdstudio.engine.community as community
+    from sdstudio.engine.backends import diffusion as diffusion_backend
 
     _install(tiny_sd, "diffusers folder", monkeypatch)
-    monkeypatch.setattr(community, "diffusers_available", lambda: False)
+    monkeypatch.setattr(diffusion_backend, "diffusers_available", lambda: False)
     result = catalog.scan_catalog()
     assert not any(m.kind == "diffusion" for m in result.methods)
     assert any('pip install "sdstudio[diffusion]"' in p.message for p in result.problems)

@@ -12,7 +12,8 @@ pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 
 from sdstudio import paths  # noqa: E402
-from sdstudio.engine.community import diffusion  # noqa: E402
+from sdstudio.engine.backends import diffusion_pipeline as diffusion  # noqa: E402
+from sdstudio.engine.model_cache import model_cache  # noqa: E402
 from sdstudio.engine.runner import run_job  # noqa: E402
 from sdstudio.engine.style.presets_info import (  # noqa: E402
     DIFFUSION_STYLE_PRESETS,
@@ -34,9 +35,9 @@ def tiny_models(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fresh_pipeline_cache():
-    diffusion.pipelines.clear()
+    model_cache.clear()
     yield
-    diffusion.pipelines.clear()
+    model_cache.clear()
 
 
 def _install(tiny_models, kind: str) -> str:
@@ -106,7 +107,7 @@ def test_cancel_stops_between_denoising_steps(tiny_models):
     import torch
 
     method_id = _install(tiny_models, "text-to-image")
-    pipe = diffusion.pipelines.get(
+    pipe = diffusion.pipeline(
         paths.user_models_dir() / method_id[3:], torch.device("cpu"), torch.float32
     )
     unet_calls = []
@@ -155,7 +156,7 @@ def test_cli_runs_a_prompt_style_and_lists_the_prompt_presets(tiny_models, tmp_p
 def test_out_of_gpu_memory_slices_attention_then_falls_back_to_the_cpu(tiny_models, monkeypatch):
     import torch
 
-    from sdstudio.engine.community import diffusion_style
+    from sdstudio.engine.backends import diffusion_style
 
     method_id = _install(tiny_models, "inpainting")
     real = diffusion_style._denoise
@@ -170,7 +171,7 @@ def test_out_of_gpu_memory_slices_attention_then_falls_back_to_the_cpu(tiny_mode
     monkeypatch.setattr(diffusion_style, "_denoise", short_of_memory)
     result = _run(_job(method_id, device="cpu"))[1]
     assert calls == ["cpu", "cpu", "cpu"]
-    pipe = diffusion.pipelines.get(
+    pipe = diffusion.pipeline(
         paths.user_models_dir() / method_id[3:], torch.device("cpu"), torch.float32
     )
     assert pipe.vae.use_tiling  # the second try ran with the lighter settings

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from sdstudio.engine.community.diffusion import clip_tokenizer
+from sdstudio.engine.backends.diffusion_pipeline import clip_tokenizer
 
 _UNET_TOP = [
     ("time_embed.0.", "time_embedding.linear_1."),

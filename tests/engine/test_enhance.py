@@ -5,7 +5,7 @@ import pytest
 
 from sdstudio import paths
 from sdstudio.engine.enhance import NOTHING_TO_DO, run_enhance
-from sdstudio.engine.network_cache import network_cache
+from sdstudio.engine.model_cache import model_cache
 from sdstudio.errors import UnknownNameError, UserFacingError
 from sdstudio.jobs import EnhanceJob
 from tests.engine.helpers import drive, save_tiny_enhance_model
@@ -53,11 +53,11 @@ def test_builtin_models_are_used_for_their_scale():
 
 def test_later_jobs_reuse_the_loaded_model():
     save_tiny_enhance_model(paths.user_models_dir(), 2)
-    network_cache.clear()
-    before = network_cache.loads
+    model_cache.clear()
+    before = model_cache.loads
     for _ in range(2):
         drive(run_enhance(EnhanceJob(_photo(), scale=2)))
-    assert network_cache.loads - before == 1
+    assert model_cache.loads - before == 1
 
 
 def test_denoise_reduces_noise_and_contrast_stretches():

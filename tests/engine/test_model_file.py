@@ -131,10 +131,10 @@ def test_save_refuses_a_mismatched_architecture(tmp_path):
     ],
 )  # fmt: skip
 def test_every_architecture_round_trips(tmp_path, architecture, task, hyperparameters, channels):
-    from sdstudio.engine.networks import ARCHITECTURES
+    from sdstudio.engine.architectures import architecture as architecture_record
 
     torch.manual_seed(5)
-    network = ARCHITECTURES[architecture](**hyperparameters).eval()
+    network = architecture_record(architecture).load()(**hyperparameters).eval()
     path = tmp_path / f"{architecture}.safetensors"
     save_model(
         path, network, task=task, architecture=architecture, hyperparameters=hyperparameters,

@@ -10,7 +10,7 @@ import pytest
 
 from sdstudio import paths
 from sdstudio.engine import catalog
-from sdstudio.engine.community import model_index
+from sdstudio.engine.backends import model_index
 from sdstudio.engine.folder_walk import walk_model_folders
 from sdstudio.engine.runner import run_to_completion
 from sdstudio.jobs import EnhanceJob, RepairJob

@@ -3,9 +3,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from sdstudio.engine.model_file import ARCHITECTURE_TASKS, TRAINING_ONLY_ARCHITECTURES
 from sdstudio.engine.networks import (
-    ARCHITECTURES,
     CompactSRNet,
     FFCInpaintGenerator,
     PatchDiscriminator,
@@ -74,10 +72,6 @@ def test_patch_discriminator_returns_logits_and_features():
     assert logits.shape[:2] == (2, 1) and logits.shape[-1] >= 2
     assert len(features) == 4 and all(f.shape[0] == 2 for f in features)
     assert any("parametrizations" in name for name, _ in network.named_parameters())
-
-
-def test_registry_matches_torch_free_task_table():
-    assert set(ARCHITECTURES) == set(ARCHITECTURE_TASKS) | TRAINING_ONLY_ARCHITECTURES
 
 
 def test_constructors_are_keyword_only():

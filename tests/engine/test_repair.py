@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sdstudio import paths
-from sdstudio.engine.catalog import patchmatch_available
+from sdstudio.engine.backends.classical import patchmatch_available
 from sdstudio.engine.repair import EMPTY_MASK_MESSAGE, blend_ring_width, repair_image, run_repair
 from sdstudio.errors import MaskError, UnknownNameError, UserFacingError
 from sdstudio.imaging.masks import dilate
@@ -105,9 +105,9 @@ def test_a_fill_refiner_starts_from_the_automatic_classical_fill():
     # Zero correction: bit for bit the classical result (same PatchMatch seed, no recolouring).
     np.testing.assert_array_equal(untrained.image, classical.image)
     _save_refiner(paths.user_models_dir(), head_std=0.2)
-    from sdstudio.engine.network_cache import network_cache
+    from sdstudio.engine.model_cache import model_cache
 
-    network_cache.clear()
+    model_cache.clear()
     corrected, _ = drive(run_repair(RepairJob(image, mask, seed=3)))
     assert not np.array_equal(corrected.image, classical.image)
     _assert_outside_dilated_identical(image, corrected.image, mask)

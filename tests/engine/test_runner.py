@@ -6,8 +6,8 @@ import torch
 
 from sdstudio import paths
 from sdstudio.engine import devices
+from sdstudio.engine.backends.builtin import network_filler
 from sdstudio.engine.catalog import find_method
-from sdstudio.engine.repair_network import NetworkFiller
 from sdstudio.engine.runner import run_job, run_to_completion
 from sdstudio.engine.tiled_inference import CPU_FALLBACK_NOTE
 from sdstudio.errors import UnknownNameError, UserFacingError
@@ -74,7 +74,7 @@ def test_half_precision_only_on_cuda_for_networks_that_support_it():
 
 def test_repair_network_falls_back_to_the_cpu_on_out_of_memory():
     save_tiny_repair_model(paths.user_models_dir())
-    filler = NetworkFiller.for_method(find_method("repair", "tiny-repair"), "cpu")
+    filler = network_filler(find_method("repair", "tiny-repair"), "cpu")
     filler.network.to(torch.float16)
     filler.dtype = torch.float16  # stands in for a GPU: the fallback is the CPU in fp32
     original = filler.network.forward

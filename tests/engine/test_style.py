@@ -268,7 +268,8 @@ def test_a_network_that_learnt_a_preset_before_its_finish_gets_the_finish_after_
 ):
     import torch
 
-    from sdstudio.engine.style.trained import find_style_network, run_style_network
+    from sdstudio.engine.catalog import style_network as find_style_network
+    from sdstudio.engine.style.trained import run_style_network
     from sdstudio.paths import user_models_dir
     from tests.engine.helpers import drive, save_tiny_style_model
 
@@ -289,7 +290,8 @@ def test_a_network_that_learnt_a_preset_before_its_finish_gets_the_finish_after_
 def test_a_finish_this_version_does_not_know_is_skipped_with_a_note(isolated_user_data):
     import torch
 
-    from sdstudio.engine.style.trained import find_style_network, run_style_network
+    from sdstudio.engine.catalog import style_network as find_style_network
+    from sdstudio.engine.style.trained import run_style_network
     from sdstudio.paths import user_models_dir
     from tests.engine.helpers import drive, save_tiny_style_model
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sdstudio.session.project_model import EditRecord, Project, SourceInfo, build_project
+from sdstudio.session.history import Edit
+from sdstudio.session.project_model import Project, SourceInfo, build_project
 
 
 def noise(height: int, width: int, channels: int = 3, seed: int = 0) -> np.ndarray:
@@ -21,8 +22,10 @@ def sample_project(height: int = 12, width: int = 16, channels: int = 3) -> Proj
     upscaled = np.repeat(np.repeat(after_repair, 2, axis=0), 2, axis=1)
     styled = upscaled.copy()
     styled[5:15, 4:20] = noise(10, 16, channels, seed=3)
+    mask = np.zeros(styled.shape[:2], np.uint8)
+    mask[1:4, 2:7] = 255
     edits = [
-        EditRecord(
+        Edit(
             "Repair",
             {"task": "repair", "method": "telea", "seed": 7},
             "patch",
@@ -30,16 +33,18 @@ def sample_project(height: int = 12, width: int = 16, channels: int = 3) -> Proj
             original[2:6, 3:9].copy(),
             after_repair[2:6, 3:9].copy(),
         ),
-        EditRecord("Enhance", {"task": "enhance", "denoise": 0.0}, "none"),
-        EditRecord(
+        Edit("Enhance", {"task": "enhance", "denoise": 0.0}, "none"),
+        Edit(
             "Enhance x2",
             {"task": "enhance", "scale": np.int64(2), "upscaler": "lanczos"},
             "replace",
             None,
             after_repair,
             upscaled,
+            mask_before=np.zeros(after_repair.shape[:2], np.uint8),
+            mask_after=mask,  # painted after the upscale
         ),
-        EditRecord(
+        Edit(
             "Style: oil_painting",
             {"task": "style", "preset": "oil_painting", "strength": np.float32(0.5)},
             "patch",
@@ -48,8 +53,6 @@ def sample_project(height: int = 12, width: int = 16, channels: int = 3) -> Proj
             styled[5:15, 4:20].copy(),
         ),
     ]
-    mask = np.zeros(styled.shape[:2], np.uint8)
-    mask[1:4, 2:7] = 255
     source = SourceInfo(
         path="/photos/cat.jpg",
         format="JPEG",
@@ -73,7 +76,7 @@ def sample_project_with_mask_steps(channels: int = 3) -> tuple[Project, list[Sta
 
 def mask_sample_history(
     channels: int = 3,
-) -> tuple[np.ndarray, list[EditRecord], list[State]]:
+) -> tuple[np.ndarray, list[Edit], list[State]]:
     """Image and mask steps as the app makes them, and the state after each one.
 
     paint mask -> repair -> invert mask -> enhance x2 (the mask starts empty at the new
@@ -83,7 +86,7 @@ def mask_sample_history(
     image = noise(12, 16, channels, seed=1)
     original = image.copy()
     mask = np.zeros((12, 16), np.uint8)
-    edits: list[EditRecord] = []
+    edits: list[Edit] = []
     states: list[State] = []
 
     def mask_patch(title: str, rect: tuple[int, int, int, int], values: np.ndarray) -> None:
@@ -93,7 +96,7 @@ def mask_sample_history(
         mask = mask.copy()
         mask[y : y + h, x : x + w] = values
         after = mask[y : y + h, x : x + w].copy()
-        edits.append(EditRecord(title, {}, "patch", rect, before, after, target="mask"))
+        edits.append(Edit.mask_patch(title, rect, before, after))
         states.append((image, mask))
 
     def image_patch(title: str, params: dict, rect: tuple[int, int, int, int], seed: int) -> None:
@@ -103,17 +106,17 @@ def mask_sample_history(
         image = image.copy()
         image[y : y + h, x : x + w] = noise(h, w, channels, seed=seed)
         after = image[y : y + h, x : x + w].copy()
-        edits.append(EditRecord(title, params, "patch", rect, before, after))
+        edits.append(Edit(title, params, "patch", rect, before, after))
         states.append((image, mask))
 
     mask_patch("Paint mask", (2, 1, 5, 3), np.full((3, 5), 255, np.uint8))
     image_patch("Repair", {"task": "repair", "method": "telea"}, (3, 2, 6, 4), seed=2)
     mask = 255 - mask
-    edits.append(EditRecord("Invert mask", {}, "invert", target="mask"))
+    edits.append(Edit.mask_inversion())
     states.append((image, mask))
     upscaled = np.repeat(np.repeat(image, 2, axis=0), 2, axis=1)
     edits.append(
-        EditRecord(
+        Edit(
             "Enhance x2",
             {"task": "enhance", "scale": 2},
             "replace",

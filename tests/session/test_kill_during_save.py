@@ -19,7 +19,8 @@ WRITER = """
 import sys
 import numpy as np
 from sdstudio.session.project_file import write_project
-from sdstudio.session.project_model import EditRecord, SourceInfo, build_project
+from sdstudio.session.history import Edit
+from sdstudio.session.project_model import SourceInfo, build_project
 
 path = sys.argv[1]
 rng = np.random.default_rng(0)
@@ -31,9 +32,9 @@ while True:
     print("start", iteration, flush=True)
     current = original.copy()
     current[100:700, 100:900] = rng.integers(0, 256, (600, 800, 3), dtype=np.uint8)
-    edit = EditRecord("Repair", {"task": "repair", "iteration": iteration}, "patch",
-                      (100, 100, 800, 600), original[100:700, 100:900].copy(),
-                      current[100:700, 100:900].copy())
+    edit = Edit("Repair", {"task": "repair", "iteration": iteration}, "patch",
+                (100, 100, 800, 600), original[100:700, 100:900].copy(),
+                current[100:700, 100:900].copy())
     project = build_project(original, current, mask, [edit], SourceInfo(path="/p/x.png"))
     write_project(path, project, compress_level=1)
     print("done", iteration, flush=True)

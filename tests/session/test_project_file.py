@@ -12,7 +12,6 @@ import pytest
 from PIL import Image
 
 from sdstudio.session import project_file, project_reader
-from sdstudio.session.history_limits import trim_history
 from sdstudio.session.project_file import (
     ProjectFileError,
     ProjectSaveError,
@@ -20,6 +19,7 @@ from sdstudio.session.project_file import (
     read_project,
     write_project,
 )
+from sdstudio.session.project_model import trim_history
 from tests.session.project_samples import noise, sample_project
 
 

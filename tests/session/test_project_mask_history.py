@@ -13,14 +13,13 @@ import pytest
 from PIL import Image
 
 from sdstudio.session.autosave_store import list_recoveries, new_session_id, write_recovery
-from sdstudio.session.history_limits import trim_history
 from sdstudio.session.project_file import (
     ProjectFileError,
     read_manifest,
     read_project,
     write_project,
 )
-from sdstudio.session.project_model import SourceInfo, build_project
+from sdstudio.session.project_model import SourceInfo, build_project, trim_history
 from tests.session.project_samples import (
     mask_sample_history,
     sample_project,
@@ -102,7 +101,7 @@ def test_round_trip_keeps_every_mask_step(tmp_path, channels):
     assert [step.title for step in loaded.steps] == TITLES
     for saved, read in zip(project.steps, loaded.steps, strict=True):
         assert (read.target, read.kind, read.rect) == (saved.target, saved.kind, saved.rect)
-        for name in ("pixels", "mask_after"):
+        for name in ("after", "mask_after"):
             a, b = getattr(saved, name), getattr(read, name)
             assert (a is None) == (b is None) and (a is None or np.array_equal(a, b)), name
     assert np.array_equal(loaded.base_mask, project.base_mask)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
+from sdstudio.engine.architectures import default_architecture
 from sdstudio.engine.model_file import build_network, save_model
-from sdstudio.training.config import DEFAULT_ARCHITECTURE
 from tests.training.conftest import TINY_NETWORKS
 
 
@@ -28,12 +28,12 @@ def of_type(events: list, kind: type) -> list:
 def save_tiny_base(path: Path, task: str, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     params = dict(TINY_NETWORKS[task])
-    network = build_network(DEFAULT_ARCHITECTURE[task], params)
+    network = build_network(default_architecture(task).id, params)
     save_model(
         path,
         network,
         task=task,
-        architecture=DEFAULT_ARCHITECTURE[task],
+        architecture=default_architecture(task).id,
         hyperparameters=params,
         name=f"Tiny {task} base",
         scale=params.get("scale"),

@@ -117,3 +117,21 @@ def test_pool_keeps_images_within_its_budget(tmp_path):
     for index in range(3):
         assert max(pool.get(index).shape[:2]) == 48
     assert len(pool._cache) == 1
+
+
+def test_a_run_scan_keeps_the_downscaled_images_for_the_pool(tmp_path, monkeypatch):
+    from sdstudio.training import datasets
+
+    paths = write_photos(tmp_path, 3)
+    report = scan_folder(tmp_path, keep_side=48)
+    assert set(report.kept) == set(paths)
+    assert all(max(image.shape[:2]) == 48 for image in report.kept.values())
+    assert not scan_folder(tmp_path).kept  # only a run's scan keeps them
+
+    def no_second_decode(path):
+        raise AssertionError(f"{path.name} decoded twice")
+
+    monkeypatch.setattr(datasets, "decode_image", no_second_decode)
+    pool = ImagePool(paths, max_side=48, decoded=report.kept)
+    assert all(pool.get(index) is report.kept[path] for index, path in enumerate(paths))
+    assert report.image(paths[0]) is report.kept[paths[0]]

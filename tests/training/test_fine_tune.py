@@ -20,7 +20,7 @@ from sdstudio.training.datasets import ImagePool
 from sdstudio.training.degradation_profiles import PROFILES, downscale
 from sdstudio.training.keep_best import NO_BETTER, KeepBest
 from sdstudio.training.model_setup import trainable_parameters
-from sdstudio.training.pairs import EnhancePairs
+from sdstudio.training.objectives.enhance import EnhancePairs
 from sdstudio.training.recipe import (
     RECIPE_KEY,
     apply_base_recipe,

@@ -8,7 +8,8 @@ from sdstudio.engine.model_file import build_network
 from sdstudio.training import losses
 from sdstudio.training.config import TrainingConfig
 from sdstudio.training.distributed import DistributedContext
-from sdstudio.training.steps import Networks, TaskStep
+from sdstudio.training.objectives import objective_for
+from sdstudio.training.steps import GanStep, Networks
 from tests.training.conftest import TINY_DISCRIMINATOR, TINY_NETWORKS, synthetic_photo
 
 
@@ -67,7 +68,7 @@ def test_the_discriminator_step_learns_to_tell_real_from_fake():
         torch.optim.Adam(generator.parameters(), lr=0.0),  # the generator stays as it is
         torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas),
     )
-    step = TaskStep(config, torch.device("cpu"), DistributedContext())
+    step = GanStep(objective_for(config), torch.device("cpu"), DistributedContext())
     target = _photos(4, 32)
     batch = {"input": torch.full((4, 3, 16, 16), 0.5), "target": target}
     generator.requires_grad_(True)

@@ -11,8 +11,9 @@ import pytest
 from sdstudio.training import events as ev
 from sdstudio.training import process_runner
 from sdstudio.training.checkpoints import has_checkpoint
-from sdstudio.training.config import TrainingConfig, run_dir_for
+from sdstudio.training.config import TrainingConfig
 from sdstudio.training.process_runner import TrainingProcess
+from sdstudio.training.run_names import run_dir_for
 from sdstudio.training.runs import read_run_state
 from sdstudio.training.trainer import train
 from tests.training.conftest import tiny_config

@@ -12,7 +12,8 @@ from sdstudio.paths import user_models_dir
 from sdstudio.training import events as ev
 from sdstudio.training.checkpoints import load_checkpoint
 from sdstudio.training.cli_command import main
-from sdstudio.training.config import TrainingConfig, run_dir_for, runs_dir
+from sdstudio.training.config import TrainingConfig
+from sdstudio.training.run_names import run_dir_for, runs_dir
 from sdstudio.training.runs import read_run_state, unfinished_runs
 from sdstudio.training.trainer import train
 from tests.training.conftest import tiny_config

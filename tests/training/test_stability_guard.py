@@ -4,7 +4,12 @@ import math
 
 import pytest
 
-from sdstudio.training.stability_guard import StabilityGuard, StepStats, TrainingUnstable
+from sdstudio.training.stability_guard import (
+    GuardSettings,
+    StabilityGuard,
+    StepStats,
+    TrainingUnstable,
+)
 
 
 def _ok(loss: float = 1.0) -> StepStats:
@@ -23,23 +28,23 @@ def test_nan_and_inf_are_caught_at_once():
 
 
 def test_an_exploding_loss_is_caught_after_warmup():
-    guard = StabilityGuard(loss_factor=10, warmup_steps=5)
+    guard = StabilityGuard(GuardSettings(loss_factor=10), warmup_steps=5)
     assert guard.check(_ok(500.0)) is None  # no history yet: nothing to compare with
-    guard = StabilityGuard(loss_factor=10, warmup_steps=5)
+    guard = StabilityGuard(GuardSettings(loss_factor=10), warmup_steps=5)
     for _ in range(5):
         guard.check(_ok(1.0))
     assert guard.check(_ok(50.0)).kind == "exploding_loss"
 
 
 def test_a_discriminator_that_always_wins_is_caught():
-    guard = StabilityGuard(d_win_steps=5)
+    guard = StabilityGuard(GuardSettings(d_win_steps=5))
     stats = StepStats({"g_total": 1.0}, 1.0, 1.0, 0.2, 0.2)
     results = [guard.check(stats) for _ in range(5)]
     assert results[:4] == [None] * 4 and results[4].kind == "discriminator_wins"
 
 
 def test_collapsed_outputs_are_caught_but_flat_targets_are_not():
-    guard = StabilityGuard(collapse_steps=3)
+    guard = StabilityGuard(GuardSettings(collapse_steps=3))
     assert [guard.check(StepStats({}, output_std=0.001, target_std=0.001)) for _ in range(5)] == [
         None
     ] * 5
@@ -48,7 +53,7 @@ def test_collapsed_outputs_are_caught_but_flat_targets_are_not():
 
 
 def test_repeated_failures_stop_with_an_explanation():
-    guard = StabilityGuard(max_failures=3)
+    guard = StabilityGuard(GuardSettings(max_failures=3))
     problem = guard.check(StepStats({"g_total": math.nan}))
     guard.record(10, problem, 5, 1e-4)
     guard.record(12, problem, 5, 5e-5)
@@ -58,3 +63,26 @@ def test_repeated_failures_stop_with_an_explanation():
     restored = StabilityGuard()
     restored.load_state(guard.state())
     assert restored.failures == 3
+
+
+def test_a_run_config_keeps_its_guard_settings_through_json():
+    from sdstudio.training.config import TrainingConfig
+
+    config = TrainingConfig(
+        task="repair", data_dir="", name="g", guard=GuardSettings(lr_factor=0.25)
+    )
+    again = TrainingConfig.from_json(config.to_json())
+    assert again.guard == GuardSettings(lr_factor=0.25)
+    assert StabilityGuard(again.guard).settings.lr_factor == 0.25
+
+
+def test_an_older_run_config_with_flat_guard_keys_is_read():
+    import json
+
+    from sdstudio.training.config import TrainingConfig
+
+    stored = json.loads(TrainingConfig(task="enhance", data_dir="", name="old").to_json())
+    del stored["guard"]
+    stored.update(guard_max_failures=2, guard_collapse_std=0.05)
+    config = TrainingConfig.from_json(json.dumps(stored))
+    assert config.guard == GuardSettings(max_failures=2, collapse_std=0.05)

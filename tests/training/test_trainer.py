@@ -11,10 +11,10 @@ from sdstudio.engine import catalog
 from sdstudio.engine.model_file import load_network, read_model_info
 from sdstudio.errors import TrainingDataError, UserFacingError
 from sdstudio.training import events as ev
-from sdstudio.training.config import run_dir_for
 from sdstudio.training.datasets import ImagePool
-from sdstudio.training.pairs import RepairPairs
-from sdstudio.training.stability_guard import TrainingUnstable
+from sdstudio.training.objectives.repair import RepairPairs
+from sdstudio.training.run_names import run_dir_for
+from sdstudio.training.stability_guard import GuardSettings, TrainingUnstable
 from sdstudio.training.trainer import train
 from tests.training.conftest import tiny_config, write_photos
 from tests.training.helpers import of_type, run_to_end, save_tiny_base
@@ -166,7 +166,8 @@ def test_guard_rolls_back_lowers_the_learning_rate_and_records(monkeypatch, phot
 
 def test_repeated_failures_stop_with_a_clear_explanation(monkeypatch, photo_folder):
     _poison(monkeypatch, set(range(2, 100)))
-    config = tiny_config("repair", photo_folder, "hopeless", steps=8, guard_max_failures=3)
+    guard = GuardSettings(max_failures=3)
+    config = tiny_config("repair", photo_folder, "hopeless", steps=8, guard=guard)
     run = train(config)
     seen = []
     with pytest.raises(TrainingUnstable, match="unstable 3 times") as raised:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.panels.enhance_panel import EnhancePanel
@@ -13,6 +14,9 @@ from sdstudio.app.panels.repair_panel import OWNER as REPAIR_OWNER
 from sdstudio.app.panels.repair_panel import RepairPanel
 from sdstudio.app.panels.result_view import RevealResultAfterRepair
 from sdstudio.app.panels.style_panel import StylePanel
+
+if TYPE_CHECKING:
+    from sdstudio.app.window import MainWindow
 
 # How long after the window first shows the engine (and torch) starts loading on the
 # worker thread: late enough that the first paint is not delayed.
@@ -44,33 +48,20 @@ class _PrewarmOnFirstShow(QObject):
         return False
 
 
-def install_task_panels(window: QMainWindow) -> None:
-    """Adds the task panels to ``window.panel_tabs`` and the job status to its status bar.
+def add_task_panels(window: MainWindow, tabs: QTabWidget, jobs: JobController) -> TaskPanels:
+    """Adds the Repair, Style and Enhance panels to ``tabs``; their jobs run on ``jobs``.
 
-    Sets ``window.job_controller`` (runs the jobs; ``shutdown()`` on close) and
-    ``window.task_panels`` (``.repair``, ``.style``, ``.enhance``, ``refresh_models()``).
+    The engine (and torch) starts loading on the worker soon after ``window`` first shows.
     """
-    show_error = getattr(window, "show_error", None)  # the window's own error dialog
-    controller = JobController(
-        window.document, window, status_bar=window.statusBar(), show_error=show_error
-    )
-    window.statusBar().addPermanentWidget(controller.status_widget)
-    controller.install_cancel_shortcut(window)
     panels = TaskPanels(
-        repair=RepairPanel(window.document, controller),
-        style=StylePanel(window.document, controller),
-        enhance=EnhancePanel(window.document, controller),
+        repair=RepairPanel(window.document, jobs),
+        style=StylePanel(window.document, jobs),
+        enhance=EnhancePanel(window.document, jobs),
     )
-    window.panel_tabs.addTab(panels.repair, "Repair")
-    window.panel_tabs.addTab(panels.style, "Style")
-    window.panel_tabs.addTab(panels.enhance, "Enhance")
-    window.job_controller = controller
-    window.task_panels = panels
-    window.repair_result_view = RevealResultAfterRepair(
-        window.canvas.overlay, window.document, controller, REPAIR_OWNER, window
-    )
-    _PrewarmOnFirstShow(window, controller)
-    # The window's closeEvent calls controller.shutdown(); this covers quitting without it.
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(controller.shutdown)
+    tabs.addTab(panels.repair, "Repair")
+    tabs.addTab(panels.style, "Style")
+    tabs.addTab(panels.enhance, "Enhance")
+    # A child of the window, which keeps it for as long as the panels live.
+    RevealResultAfterRepair(window.canvas.overlay, window.document, jobs, REPAIR_OWNER, window)
+    _PrewarmOnFirstShow(window, jobs)
+    return panels

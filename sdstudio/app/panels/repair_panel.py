@@ -36,6 +36,7 @@ from sdstudio.app.panels.common import (
 )
 from sdstudio.app.panels.damage_finder import DamageFinder
 from sdstudio.app.panels.history_titles import history_title
+from sdstudio.app.panels.restore_action import RestoreAction
 from sdstudio.errors import MaskError
 from sdstudio.jobs import Job, RepairJob
 
@@ -96,6 +97,13 @@ class RepairPanel(QWidget):
         self.damage_finder = DamageFinder(document, controller, self)
         self.find_damage_button = self.damage_finder.find_button
         self.sensitivity = self.damage_finder.sensitivity
+        # Restore old photo: Find damage, then Repair with this panel's method, then a
+        # gentle enhance (see restore_action), from one button.
+        self.restore_action = RestoreAction(
+            document, controller, sensitivity=self.sensitivity.fraction,
+            repair_method=lambda: getattr(self.selected_method(), "id", "auto"),
+            describe_repair=self._describe, parent=self,
+        )  # fmt: skip
         self.repair_button = QPushButton("Repair")
         self.repair_button.setToolTip("Fill the painted area (one undo step)")
         self.hint_label = QLabel()
@@ -119,6 +127,10 @@ class RepairPanel(QWidget):
         damage_row.addWidget(self.find_damage_button)
         damage_row.addWidget(self.sensitivity, 1)
         layout.addLayout(damage_row)
+        restore_row = QHBoxLayout()  # under Find damage: it starts with the same finder
+        restore_row.addWidget(self.restore_action.button)
+        restore_row.addWidget(self.restore_action.enhance_check, 1)
+        layout.addLayout(restore_row)
         layout.addLayout(margin_form)
         layout.addWidget(self.repair_button)
         layout.addWidget(self.hint_label)

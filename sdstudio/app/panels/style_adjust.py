@@ -28,11 +28,8 @@ from PySide6.QtWidgets import QSlider
 
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
-from sdstudio.app.undo_commands import ImageResultCommand, InvertMaskCommand, MaskPatchCommand
+from sdstudio.app.undo_commands import is_image_step, is_mask_step
 from sdstudio.jobs import StyleJob
-
-# Undo steps that change only the mask: a style step below them is still the newest edit.
-MASK_ONLY_COMMANDS = (MaskPatchCommand, InvertMaskCommand)
 
 
 @dataclass
@@ -92,7 +89,7 @@ class StyleAdjuster(QObject):
             step = self._chain.owns(command)
             if step is not None:
                 return step if self._chain.source.shape == self._image_shape() else None
-            if not isinstance(command, MASK_ONLY_COMMANDS):
+            if not is_mask_step(command):  # a style step below strokes is still the newest
                 return None  # another edit came after the style
         return None
 
@@ -138,7 +135,7 @@ class StyleAdjuster(QObject):
             return
         stack = self.document.undo_stack
         command = stack.command(stack.index() - 1) if stack.index() > 0 else None
-        if not isinstance(command, ImageResultCommand):
+        if not is_image_step(command):
             return
         chain = expected.chain
         if chain is None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.panels.common import task_methods
-from sdstudio.engine.community.diffusion_files import diffusers_available
+from sdstudio.engine.backends.diffusion_files import diffusers_available
 from sdstudio.engine.style.presets_info import FREE_PROMPT_PRESET, diffusion_style_presets
 from sdstudio.jobs import StyleJob
 

@@ -1,19 +1,24 @@
 """The Train menu and the training wizard.
 
-``install_training_menu(window)`` fills ``window.train_menu``: a new run opens the wizard
-(non-modal, so editing goes on), a stopped run can be resumed, and closing the main window
-while a model trains asks first and leaves a resumable checkpoint.
+``TrainingMenu`` fills the window's Train menu: a new run opens the wizard (non-modal, so
+editing goes on), a stopped run can be resumed, and, as one of the window's closing parts,
+closing the main window while a model trains asks first and leaves a resumable checkpoint.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMenu
 
 from sdstudio.training.runs import RunSummary, unfinished_runs
+
+if TYPE_CHECKING:
+    from sdstudio.app.panels import TaskPanels
+    from sdstudio.app.window import MainWindow
 
 
 def resumable_runs() -> list[RunSummary]:
@@ -38,9 +43,11 @@ def run_labels(runs: list[RunSummary]) -> list[str]:
 
 
 class TrainingMenu(QObject):
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow, menu: QMenu, panels: TaskPanels) -> None:
+        """``panels``: refreshed when a model is trained, and shown with it selected."""
         super().__init__(window)
         self.window = window
+        self.panels = panels
         self.wizard = None
         self.new_action = QAction("&Train a model on your photos…", window)
         self.new_action.setObjectName("train_new")
@@ -48,10 +55,9 @@ class TrainingMenu(QObject):
         self.resume_action.setObjectName("train_resume")
         self.new_action.triggered.connect(lambda: self.open_wizard())
         self.resume_action.triggered.connect(self.resume)
-        window.train_menu.addAction(self.new_action)
-        window.train_menu.addAction(self.resume_action)
-        window.train_menu.aboutToShow.connect(self._update_actions)
-        window.add_closing_part(self)
+        menu.addAction(self.new_action)
+        menu.addAction(self.resume_action)
+        menu.aboutToShow.connect(self._update_actions)
 
     def _update_actions(self) -> None:
         self.resume_action.setEnabled(bool(resumable_runs()))
@@ -63,7 +69,7 @@ class TrainingMenu(QObject):
             self.wizard.raise_()
             self.wizard.activateWindow()
             return self.wizard
-        self.wizard = TrainingWizard(self.window, resume_dir=resume_dir)
+        self.wizard = TrainingWizard(self.window, panels=self.panels, resume_dir=resume_dir)
         self.wizard.destroyed.connect(self._forget_wizard)
         self.wizard.show()
         return self.wizard
@@ -76,11 +82,7 @@ class TrainingMenu(QObject):
         return label if ok else None
 
     def show_resume_error(self, message: str) -> None:
-        show = getattr(self.window, "show_error", None)
-        if show is not None:
-            show("Resume training", message)
-        else:
-            QMessageBox.warning(self.window, "Resume training", message)
+        self.window.show_error("Resume training", message)
 
     def resume(self) -> None:
         from sdstudio.errors import UserFacingError
@@ -115,10 +117,3 @@ class TrainingMenu(QObject):
         if wizard.live_page.running():
             wizard.live_page.stop_and_wait()  # leaves a resumable checkpoint
         wizard.close()  # the wizard goes with the window
-
-
-def install_training_menu(window: QMainWindow) -> TrainingMenu:
-    """Fills ``window.train_menu``; the menu object is kept as ``window.training_menu``."""
-    menu = TrainingMenu(window)
-    window.training_menu = menu
-    return menu

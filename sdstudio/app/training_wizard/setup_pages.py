@@ -273,8 +273,9 @@ class SettingsPage(QWizardPage):
         return QWizard.WizardButton.CommitButton
 
     def initializePage(self) -> None:  # noqa: N802
-        from sdstudio.app.training_wizard.wizard import base_models, suggest_name
+        from sdstudio.app.training_wizard.wizard import base_models
         from sdstudio.engine.style.presets_info import style_names_and_descriptions
+        from sdstudio.training.run_names import suggest_run_name
 
         task = self._wizard.choices.task
         self.base_combo.clear()
@@ -284,7 +285,7 @@ class SettingsPage(QWizardPage):
         self.style_combo.clear()
         for preset in style_names_and_descriptions():
             self.style_combo.addItem(preset.name, preset.id)
-        self.name_edit.setText(suggest_name(task))
+        self.name_edit.setText(suggest_run_name(task))
         self._update_visibility()
         self._update_estimates()
         if not self._probed:
@@ -360,7 +361,7 @@ class SettingsPage(QWizardPage):
             return estimate_seconds(task, device_kind, preset)
 
     def validatePage(self) -> bool:  # noqa: N802
-        from sdstudio.app.training_wizard.wizard import name_problem
+        from sdstudio.training.run_names import name_problem
 
         name = self.name_edit.text().strip()
         problem = name_problem(name)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QMessageBox, QWizard
 
 from sdstudio.app.training_wizard.run_pages import FinishPage, LivePage
 from sdstudio.app.training_wizard.setup_pages import DataPage, SettingsPage, TaskPage
-from sdstudio.training.config import TrainingConfig, run_slug
-from sdstudio.training.recipe import apply_base_recipe
-from sdstudio.training.runs import find_run_dir, read_run_config
+from sdstudio.tasks import Task
+from sdstudio.training.config import TrainingConfig
+from sdstudio.training.new_run import RunChoices, new_run_config
+from sdstudio.training.runs import read_run_config
+
+if TYPE_CHECKING:
+    from sdstudio.app.panels import TaskPanels
+    from sdstudio.app.window import MainWindow
 
 TASK_PAGE, DATA_PAGE, SETTINGS_PAGE, LIVE_PAGE, FINISH_PAGE = range(5)
 
@@ -54,40 +59,18 @@ def base_models(task: str) -> list:
     ]
 
 
-def _taken(name: str) -> bool:
-    from sdstudio.paths import user_models_dir
-
-    slug = run_slug(name)
-    # find_run_dir also sees a run folder copied or renamed by hand to exactly this name
-    return find_run_dir(name).exists() or (user_models_dir() / f"{slug}.safetensors").exists()
-
-
-def suggest_name(task: str) -> str:
-    base = f"My {task} model"
-    name, counter = base, 2
-    while _taken(name):
-        name = f"{base} {counter}"
-        counter += 1
-    return name
-
-
-def name_problem(name: str) -> str:
-    """Why ``name`` cannot be used for a new run, or ""."""
-    if not name:
-        return "Give the model a name."
-    if _taken(name):
-        return (
-            f"A model or training run named {name!r} already exists. Choose another name, or "
-            "continue a stopped run with Train > Resume a stopped training run."
-        )
-    return ""
-
-
 class TrainingWizard(QWizard):
     """Non-modal: the person can keep editing while a model trains."""
 
-    def __init__(self, window: QWidget | None = None, *, resume_dir: Path | None = None) -> None:
-        """``resume_dir``: the folder of a stopped run to continue (its settings are read
+    def __init__(
+        self,
+        window: MainWindow | None = None,
+        *,
+        panels: TaskPanels | None = None,
+        resume_dir: Path | None = None,
+    ) -> None:
+        """``panels``: the main window's task panels, which list the trained model.
+        ``resume_dir``: the folder of a stopped run to continue (its settings are read
         here, so a damaged run raises ``DamagedRunError`` before any window shows)."""
         saved = read_run_config(resume_dir) if resume_dir is not None else None
         super().__init__(window)
@@ -95,6 +78,7 @@ class TrainingWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.main_window = window
+        self.panels = panels
         self.choices = WizardChoices()
         self.outcome = RunOutcome()
         self.resume_dir = Path(resume_dir) if resume_dir is not None else None
@@ -116,20 +100,20 @@ class TrainingWizard(QWizard):
 
     def build_config(self) -> TrainingConfig:
         c = self.choices
-        config = TrainingConfig(
-            task=c.task,
-            data_dir=c.data_dir,
-            name=c.name,
-            style_data_dir=c.style_dir,
-            base_model=c.base_model,
-            scale=c.scale,
-            style_preset=c.style_preset,
-            device=c.device,
-        ).with_preset(c.preset)
-        apply_base_recipe(config)  # first, so that the overrides (tests) win over it
-        for key, value in self.config_overrides.items():
-            setattr(config, key, value)
-        return config
+        return new_run_config(
+            RunChoices(
+                task=c.task,
+                data_dir=c.data_dir,
+                name=c.name,
+                style_data_dir=c.style_dir,
+                base_model=c.base_model,
+                scale=c.scale,
+                style_preset=c.style_preset,
+                device=c.device,
+                preset=c.preset,
+                overrides=dict(self.config_overrides),  # tests shrink the networks
+            )
+        )
 
     def start_process(self):
         from sdstudio.training.process_runner import TrainingProcess
@@ -146,16 +130,8 @@ class TrainingWizard(QWizard):
 
     # -- the rest of the app ---------------------------------------------------------------
     def refresh_panels(self) -> None:
-        window = self.main_window
-        panels = getattr(window, "task_panels", None)
-        if panels is not None:
-            panels.refresh_models()
-            return
-        tabs = getattr(window, "panel_tabs", None)
-        for index in range(tabs.count() if tabs is not None else 0):
-            refresh = getattr(tabs.widget(index), "refresh_models", None)
-            if refresh is not None:
-                refresh()
+        if self.panels is not None:
+            self.panels.refresh_models()
 
     def use_model(self, model_path: str) -> bool:
         """Shows the model selected in its task panel; False when no panel offers it."""
@@ -165,27 +141,30 @@ class TrainingWizard(QWizard):
         path = Path(model_path)
         methods = catalog.list_methods(self.choices.task, include_providers=False)
         method = next((m for m in methods if m.path is not None and m.path == path), None)
-        panel = getattr(getattr(self.main_window, "task_panels", None), self.choices.task, None)
-        if method is None or panel is None:
+        panels, window = self.panels, self.main_window
+        if method is None or panels is None or window is None:
             return False
-        if self.choices.task == "repair":
-            combo = panel.method_combo
-        elif self.choices.task == "enhance":
-            if method.scale in getattr(panel, "scale_buttons", {}):
+        task = self.choices.task
+        if task == Task.REPAIR:
+            panel, combo = panels.repair, panels.repair.method_combo
+        elif task == Task.ENHANCE:
+            panel, combo = panels.enhance, panels.enhance.model_combo
+            if method.scale in panel.scale_buttons:
                 panel.set_scale(method.scale)
-            combo = panel.model_combo
-        else:
-            button = panel.preset_buttons.get(method.style)
-            self.main_window.panel_tabs.setCurrentWidget(panel)
+        elif task == Task.STYLE:
+            button = panels.style.preset_buttons.get(method.style)
+            window.panel_tabs.setCurrentWidget(panels.style)
             if button is None:
                 return False
             button.setFocus()
             return True
+        else:
+            return False  # no panel lists models of this task
         index = combo.findData(method.id)
         if index < 0:
             return False
         combo.setCurrentIndex(index)
-        self.main_window.panel_tabs.setCurrentWidget(panel)
+        window.panel_tabs.setCurrentWidget(panel)
         return True
 
     # -- closing ---------------------------------------------------------------------------

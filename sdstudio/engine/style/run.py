@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import torch
 
-from sdstudio.engine.catalog import MethodInfo
+from sdstudio.engine import catalog
+from sdstudio.engine.backends import styler_for
 from sdstudio.engine.devices import describe_device, resolve_device
+from sdstudio.engine.methods import FROM_JOB, MethodInfo, Resolution
+from sdstudio.engine.out_of_memory import steps_with_memory_fallbacks
 from sdstudio.engine.style.blend import blend_into, effect_weight
 from sdstudio.engine.style.context import TileContext, style_unit
-from sdstudio.engine.style.effects import EFFECTS
+from sdstudio.engine.style.effects import EFFECTS, Effect
 from sdstudio.engine.style.presets_info import check_diffusion_preset, check_preset
 from sdstudio.engine.style.scale import render_size
 from sdstudio.engine.style.tiles import StyleTile, plan_style_tiles
-from sdstudio.engine.style.trained import find_style_network, network_finish, run_style_network
 from sdstudio.engine.tiled_inference import image_to_tensor
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.colour import join_alpha, split_alpha
@@ -59,13 +62,40 @@ def validate_style_job(job: StyleJob) -> None:
         raise UserFacingError(f"Style strength must be between 0 and 1 (got {job.strength}).")
 
 
-def run_style(job: StyleJob) -> Generator[Progress, None, JobResult]:
-    """Style the whole image; yields after every tile, returns the blended result."""
-    validate_style_job(job)
+def choose_style_method(job: StyleJob) -> MethodInfo | None:
+    """The job's method: the Stable Diffusion checkpoint it names, else the trained network
+    backing its preset (unless "filters" asks for the procedural preset), else None."""
     if uses_diffusion(job):
-        from sdstudio.engine.community import run_diffusion_style
+        return catalog.diffusion_checkpoint(str(job.options["method"]))
+    if renderer(job) == "filters":
+        return None
+    return catalog.style_network(job.preset)
 
-        return (yield from run_diffusion_style(job))
+
+def run_style(
+    job: StyleJob, method: MethodInfo | None | Resolution = FROM_JOB
+) -> Generator[Progress, None, JobResult]:
+    """Style the whole image; yields after every tile, returns the blended result.
+
+    ``method`` is what the runner resolved (None: the procedural preset); its backend's
+    styler runs it, with :func:`render_preset` for the backends that feed the preset.
+    """
+    validate_style_job(job)
+    if isinstance(method, Resolution):
+        method = choose_style_method(job)
+    if method is None:
+        return (yield from render_preset(job))
+    return (yield from styler_for(method)(job, method, render_preset))
+
+
+def render_preset(
+    job: StyleJob,
+    network: MethodInfo | None = None,
+    paint: NetworkPass | None = None,
+    finish: FinishLookup | None = None,
+) -> Generator[Progress, None, JobResult]:
+    """The preset over the photo, tile by tile; ``paint`` (a trained network) first paints
+    the source the tiles read, and ``finish`` gives the effect left for after it."""
     preset = check_preset(job.preset)
     rgb, alpha = split_alpha(job.image)
     weight = effect_weight(job.mask, rgb.shape[:2], float(job.strength))
@@ -77,16 +107,21 @@ def run_style(job: StyleJob) -> Generator[Progress, None, JobResult]:
         return JobResult(job.image.copy(), notes, params)
     device = resolve_device(job.device)
     notes: list[str] = []
-    # "filters" asks for the procedural preset even where a trained network backs it.
-    network = None if renderer(job) == "filters" else find_style_network(preset.id)
+    stage = _NetworkStage(network, paint, finish) if network is not None else None
     started = time.perf_counter()
-    try:
-        output = yield from _styled(job, rgb, weight, device, network, notes)
-    except torch.cuda.OutOfMemoryError:
-        torch.cuda.empty_cache()
+
+    def attempt() -> Generator[Progress, None, np.ndarray]:
+        return _styled(job, rgb, weight, device, stage, notes)
+
+    def on_the_cpu() -> bool:
+        nonlocal device
+        if device.type == "cpu":
+            return False
         notes.append("The GPU ran out of memory, so the style was applied on the CPU.")
         device = torch.device("cpu")
-        output = yield from _styled(job, rgb, weight, device, network, notes)
+        return True
+
+    output = yield from steps_with_memory_fallbacks(attempt, [on_the_cpu])
     params.update(
         method=network.id if network is not None else "filters",
         device=describe_device(device),
@@ -97,19 +132,32 @@ def run_style(job: StyleJob) -> Generator[Progress, None, JobResult]:
     return JobResult(join_alpha(output, alpha), notes, params)
 
 
+NetworkPass = Callable[..., Generator[Progress, None, np.ndarray]]
+FinishLookup = Callable[[MethodInfo, list[str]], Effect | None]
+
+
+@dataclass(frozen=True)
+class _NetworkStage:
+    """A trained network that paints before the tiles, and how to find its finish."""
+
+    method: MethodInfo
+    paint: NetworkPass
+    finish: FinishLookup
+
+
 def _styled(
     job: StyleJob,
     rgb: np.ndarray,
     weight: np.ndarray | float,
     device: torch.device,
-    network: MethodInfo | None,
+    stage: _NetworkStage | None,
     notes: list[str],
 ) -> Generator[Progress, None, np.ndarray]:
     height, width = rgb.shape[:2]
     source, effect = rgb, EFFECTS[job.preset]
-    if network is not None:
-        source = yield from run_style_network(network, rgb, device, notes)
-        effect = network_finish(network, notes)
+    if stage is not None:
+        source = yield from stage.paint(stage.method, rgb, device, notes)
+        effect = stage.finish(stage.method, notes)
         if effect is None:
             output = rgb.copy()
             blend_into(output, rgb, source, weight, (0, 0, height, width))

@@ -1,4 +1,8 @@
-"""Trained style networks: when a model file backs a preset, the preset uses it."""
+"""Trained style networks: when a model file backs a preset, the preset uses it.
+
+The built-in backend's styler (``backends.builtin.style``) hands these to the preset
+renderer (``style.run.render_preset``); the catalog finds the network (``style_network``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ from collections.abc import Generator
 import numpy as np
 import torch
 
-from sdstudio.engine.catalog import MethodInfo, list_methods
 from sdstudio.engine.classical import resize_lanczos
-from sdstudio.engine.network_cache import network_cache
+from sdstudio.engine.methods import MethodInfo
+from sdstudio.engine.model_cache import cached_network
 from sdstudio.engine.style.context import style_unit
 from sdstudio.engine.style.effects import FINISHES, Effect
 from sdstudio.engine.tiled_inference import run_network_tiled
@@ -20,14 +24,6 @@ from sdstudio.jobs import Progress
 NETWORK_TILE_SIZE = 1600
 NETWORK_OVERLAP = 96
 NETWORK_MIN_UNIT = 0.4
-
-
-def find_style_network(preset_id: str) -> MethodInfo | None:
-    """The first trained model (the user's before the bundled ones) backing this preset."""
-    for method in list_methods("style", include_providers=False):
-        if method.kind == "builtin" and method.style == preset_id and method.path is not None:
-            return method
-    return None
 
 
 def run_style_network(
@@ -41,7 +37,7 @@ def run_style_network(
     them on this photo, and the result is resized back.
     """
     assert method.path is not None
-    network, dtype = network_cache.get(method.path, device)
+    network, dtype = cached_network(method.path, device)
     height, width = rgb.shape[:2]
     working = working_size((height, width))
     small = rgb if working == (height, width) else resize_lanczos(rgb, working[1], working[0])

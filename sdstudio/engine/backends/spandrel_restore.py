@@ -1,10 +1,10 @@
-"""Run a community (spandrel) model on a job: upscale, restore, restore faces, inpaint.
+"""Run a community (spandrel) model on an Enhance job: upscale, restore, restore faces.
 
 Super-resolution and restoration go through the engine's tiled inference (bounded memory,
 progress per tile, GPU out-of-memory fallback); models that spandrel marks as unsuited to
 tiling run in one piece. spandrel pads each call to the model's size requirements and
-crops the result again. Inpainting works on the region around the mask and pastes back
-with a feathered edge (``sdstudio.engine.repair``).
+crops the result again. Inpainting models fill repair crops through the shared
+``network_filler``.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from sdstudio.engine.tiled_inference import DEFAULT_TILE_SIZE, run_network_tiled
 from sdstudio.errors import UserFacingError
 from sdstudio.jobs import Progress
 
-from .faces import restore_faces
-from .spandrel_models import call_model, info_from_descriptor, loaded_models
+from .spandrel_faces import restore_faces
+from .spandrel_files import call_model, info_from_descriptor, loaded_descriptor
 
 
 class DescriptorNetwork(nn.Module):
-    """A spandrel descriptor as the ``nn.Module`` that tiled inference moves and calls."""
+    """A spandrel descriptor as the ``nn.Module`` that tiled inference and the repair
+    filler move between devices and call."""
 
     def __init__(self, descriptor: Any) -> None:
         super().__init__()
@@ -36,8 +37,8 @@ class DescriptorNetwork(nn.Module):
         self.model = descriptor.model  # registered, so .to() moves the weights
         self.supports_half = bool(descriptor.supports_half)
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
-        return call_model(self.descriptor, image)
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return call_model(self.descriptor, *inputs)
 
 
 def tile_size_for(descriptor: Any, height: int, width: int) -> int:
@@ -101,7 +102,7 @@ def enhance_rgb(
     the rest of the way. Notes for the person are appended to ``notes``.
     """
     yield Progress(0.0, f"Loading {method.display_name}")
-    descriptor = loaded_models.get(Path(method.path))
+    descriptor = loaded_descriptor(Path(method.path))
     info = info_from_descriptor(descriptor)
     if info.task != "enhance":
         raise UserFacingError(

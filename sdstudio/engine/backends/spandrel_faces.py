@@ -19,7 +19,7 @@ import torch
 
 from sdstudio.jobs import Progress
 
-from .spandrel_models import call_model
+from .spandrel_files import call_model
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 FACE_CROP = 512

@@ -147,32 +147,14 @@ def load_pipeline(path: Path, device: Any, dtype: Any) -> Any:
     return pipe.to(device)
 
 
-class _PipelineCache:
-    """One pipeline stays loaded between jobs (they are gigabytes)."""
+def pipeline(path: Path, device: Any, dtype: Any) -> Any:
+    """The pipeline for ``path`` on ``device``, kept in the shared model cache (they are
+    gigabytes: the cache's budget drops older models to make room)."""
+    from sdstudio.engine.model_cache import model_cache
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple[Any, ...] | None = None
-        self._pipe: Any = None
-
-    def get(self, path: Path, device: Any, dtype: Any) -> Any:
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime_ns, str(device), str(dtype))
-        with self._lock:
-            if key != self._key:
-                self._pipe = None
-                self._key = None
-                self._pipe = load_pipeline(path, device, dtype)
-                self._key = key
-            return self._pipe
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pipe = None
-            self._key = None
-
-
-pipelines = _PipelineCache()
+    return model_cache.get(
+        path, lambda: load_pipeline(path, device, dtype), variant=(str(device), str(dtype))
+    )
 
 
 class _Stop(Exception):

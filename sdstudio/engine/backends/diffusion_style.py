@@ -20,15 +20,16 @@ import numpy as np
 import torch
 
 from sdstudio.engine.devices import describe_device, resolve_device
+from sdstudio.engine.model_cache import model_cache
+from sdstudio.engine.out_of_memory import steps_with_memory_fallbacks
 from sdstudio.engine.style.blend import blend_into, effect_weight
 from sdstudio.engine.style.presets_info import FREE_PROMPT_PRESET, check_diffusion_preset
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.colour import join_alpha, split_alpha
 from sdstudio.jobs import JobResult, Progress, StyleJob
 
-from .diffusion import pipelines, require_diffusers
-from .diffusion import run_with_step_progress as _run_with_step_progress
-from .diffusion_repair import _round_to, steps_and_guidance
+from .diffusion_pipeline import pipeline, require_diffusers, run_with_step_progress
+from .diffusion_repair import CPU_NOTE, _round_to, lighten, steps_and_guidance
 
 log = logging.getLogger(__name__)
 DEFAULT_DENOISE = 0.6  # how far from the photo SD may go (diffusers' img2img ``strength``)
@@ -90,7 +91,7 @@ def _denoise(
     from PIL import Image
 
     prompt, negative, steps, guidance, denoise = settings
-    pipe, needs_mask = _image_to_image_pipeline(pipelines.get(path, device, _dtype(device)))
+    pipe, needs_mask = _image_to_image_pipeline(pipeline(path, device, _dtype(device)))
     height, width = rgb.shape[:2]
     run_w, run_h = _working_size(pipe, height, width)
     shrinking = run_w * run_h < width * height
@@ -125,12 +126,6 @@ def _dtype(device: torch.device) -> torch.dtype:
     return torch.float16 if device.type == "cuda" else torch.float32
 
 
-def _lighten(pipe: Any) -> None:
-    """Less peak memory at some speed: attention in slices, the VAE in tiles."""
-    pipe.enable_attention_slicing()
-    pipe.vae.enable_tiling()
-
-
 def _steps_run(steps: int, denoise: float) -> int:
     return max(1, min(int(steps * denoise), steps))  # diffusers skips the first steps
 
@@ -157,27 +152,32 @@ def run_diffusion_style(job: StyleJob, method: Any) -> Generator[Progress, None,
     notes: list[str] = []
     started = time.perf_counter()
     yield Progress(0.0, "Loading Stable Diffusion")
-    pipelines.get(Path(method.path), device, _dtype(device))  # load errors surface here
+    path = Path(method.path)
+    pipeline(path, device, _dtype(device))  # load errors surface here
     total = _steps_run(settings[2], settings[4])
 
-    def call(device: torch.device) -> Any:
-        return lambda on_step: _denoise(rgb, Path(method.path), device, settings, job.seed, on_step)
+    def attempt() -> Generator[Progress, None, np.ndarray]:
+        def call(on_step: Any) -> np.ndarray:
+            return _denoise(rgb, path, device, settings, job.seed, on_step)
+
+        return run_with_step_progress(call, total, "Stable Diffusion")
+
+    def lighten_pipeline() -> bool:
+        log.warning("out of memory in Stable Diffusion style; retrying with sliced attention")
+        lighten(pipeline(path, device, _dtype(device)))
+        return True
+
+    def move_to_cpu() -> bool:
+        nonlocal device  # the next try, and the notes, use the CPU
+        log.warning("out of memory in Stable Diffusion style; running on the CPU")
+        if device.type != "cpu":
+            model_cache.forget(path)  # frees the GPU copy
+        notes.append(CPU_NOTE)
+        device = torch.device("cpu")
+        return True
 
     # Out of GPU memory: sliced attention and a tiled VAE first, then the CPU (as repair).
-    try:
-        styled = yield from _run_with_step_progress(call(device), total, "Stable Diffusion")
-    except torch.cuda.OutOfMemoryError:
-        torch.cuda.empty_cache()
-        log.warning("out of memory in Stable Diffusion style; retrying with sliced attention")
-        _lighten(pipelines.get(Path(method.path), device, _dtype(device)))
-        try:
-            styled = yield from _run_with_step_progress(call(device), total, "Stable Diffusion")
-        except torch.cuda.OutOfMemoryError:
-            torch.cuda.empty_cache()
-            log.warning("out of memory in Stable Diffusion style; running on the CPU")
-            notes.append("The GPU ran out of memory; Stable Diffusion ran on the CPU.")
-            device = torch.device("cpu")
-            styled = yield from _run_with_step_progress(call(device), total, "Stable Diffusion")
+    styled = yield from steps_with_memory_fallbacks(attempt, [lighten_pipeline, move_to_cpu])
     output = rgb.copy()
     blend_into(output, rgb, styled, weight, (0, 0, rgb.shape[0], rgb.shape[1]))
     _, _, steps, guidance, denoise = settings

@@ -1,6 +1,6 @@
 """Repair with a Stable Diffusion checkpoint, region by region, at the model's resolution.
 
-The engine's ``repair_image`` chooses the region around each painted area, shrinks crops
+The engine's ``region_fill.repair_image`` chooses the region around each painted area, shrinks crops
 larger than the model's native size and pastes the fill back with a feathered edge; the
 :class:`DiffusionFiller` scales smaller crops *up* to the native size (SD draws poorly
 below it) and runs the inpainting pipeline. ``repair_image`` runs on a helper thread so
@@ -20,13 +20,23 @@ import numpy as np
 import torch
 
 from sdstudio.engine.devices import describe_device, resolve_device
+from sdstudio.engine.model_cache import model_cache
+from sdstudio.engine.out_of_memory import with_memory_fallbacks
+from sdstudio.engine.region_fill import blend_ring_width, repair_image
 from sdstudio.errors import UserFacingError
 from sdstudio.jobs import Progress, RepairJob
 
-from .diffusion import DEFAULT_GUIDANCE, DEFAULT_STEPS, pipelines, run_with_step_progress
+from .diffusion_pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, pipeline, run_with_step_progress
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 150
+CPU_NOTE = "The GPU ran out of memory; Stable Diffusion ran on the CPU."
+
+
+def lighten(pipe: Any) -> None:
+    """Less peak memory at some speed: attention in slices, the VAE in tiles."""
+    pipe.enable_attention_slicing()
+    pipe.vae.enable_tiling()
 
 
 def _round_to(value: float, multiple: int) -> int:
@@ -46,7 +56,7 @@ def steps_and_guidance(options: dict[str, Any]) -> tuple[int, float]:
 
 @dataclass
 class DiffusionFiller:
-    """A RegionFiller (see ``sdstudio.engine.repair``) backed by a diffusers pipeline."""
+    """A RegionFiller (see ``sdstudio.engine.region_fill``) backed by a diffusers pipeline."""
 
     path: Path
     device: torch.device
@@ -81,7 +91,7 @@ class DiffusionFiller:
     @property
     def pipe(self) -> Any:
         if self._pipe is None:
-            self._pipe = pipelines.get(self.path, self.device, self.dtype)
+            self._pipe = pipeline(self.path, self.device, self.dtype)
         return self._pipe
 
     @property
@@ -94,21 +104,23 @@ class DiffusionFiller:
         return int(self.pipe.unet.config.sample_size) * int(self.pipe.vae_scale_factor)
 
     def fill(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        try:
-            return self._inpaint(image, hole)
-        except torch.cuda.OutOfMemoryError:
-            torch.cuda.empty_cache()
-            log.warning("out of memory in Stable Diffusion; retrying with sliced attention")
-            self.pipe.enable_attention_slicing()
-            self.pipe.vae.enable_tiling()
-            try:
-                return self._inpaint(image, hole)
-            except torch.cuda.OutOfMemoryError:
-                torch.cuda.empty_cache()
-                self.device = torch.device("cpu")
-                self._pipe = None
-                self.notes.append("The GPU ran out of memory; Stable Diffusion ran on the CPU.")
-                return self._inpaint(image, hole)
+        return with_memory_fallbacks(
+            lambda: self._inpaint(image, hole), [self._lighten, self._move_to_cpu]
+        )
+
+    def _lighten(self) -> bool:
+        log.warning("out of memory in Stable Diffusion; retrying with sliced attention")
+        lighten(self.pipe)
+        return True
+
+    def _move_to_cpu(self) -> bool:
+        if self.device.type == "cpu":
+            return False
+        model_cache.forget(self.path)  # frees the GPU copy
+        self.device = torch.device("cpu")
+        self._pipe = None
+        self.notes.append(CPU_NOTE)
+        return True
 
     def _inpaint(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         from PIL import Image
@@ -141,7 +153,6 @@ class DiffusionFiller:
 
 
 def _region_count(hole: np.ndarray) -> int:
-    from sdstudio.engine.repair import blend_ring_width
     from sdstudio.imaging.masks import dilate, mask_regions
 
     ring = blend_ring_width(*hole.shape)
@@ -160,8 +171,6 @@ def repair_with_diffusion(
     image: np.ndarray, hole: np.ndarray, filler: DiffusionFiller
 ) -> Generator[Progress, None, np.ndarray]:
     """``repair_image`` with ``filler``, yielding a Progress per denoising step."""
-    from sdstudio.engine.repair import repair_image
-
     yield Progress(0.0, "Loading Stable Diffusion")
     filler.pipe  # noqa: B018 - load before counting steps, errors surface here
     total = filler.steps * _region_count(hole)

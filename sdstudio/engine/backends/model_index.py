@@ -18,7 +18,7 @@ from typing import Any
 from sdstudio.engine.json_cache import cache_file, read_entries, write_entries
 from sdstudio.errors import ModelLoadError
 
-from .spandrel_models import COMMUNITY_SUFFIXES, SpandrelModelInfo, inspect_file
+from .spandrel_files import COMMUNITY_SUFFIXES, SpandrelModelInfo, inspect_file
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class CommunityFile:
     kind: str  # "spandrel", "diffusion", "unusable", or "pending" (not checked yet)
     size_bytes: int
     spandrel: SpandrelModelInfo | None = None
-    diffusion_variant: str | None = None  # "sd1", "sd2", "sdxl" (see diffusion.py)
+    diffusion_variant: str | None = None  # "sd1", "sd2", "sdxl" (see diffusion_files.py)
     diffusion_inpainting: bool = False
     error: str | None = None
 

@@ -15,7 +15,6 @@ present it is only used to name such a file in the refusal message (docs/decisio
 from __future__ import annotations
 
 import pickle
-import threading
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -306,10 +305,10 @@ def info_from_descriptor(descriptor: Any) -> SpandrelModelInfo:
 def inspect_file(path: Path) -> SpandrelModelInfo:
     """Load the file once to learn what it is; raises ModelLoadError with a clear message.
 
-    The loaded model stays in :data:`loaded_models`, so a job right after this (the usual
-    case after adding a file) does not read it again.
+    The loaded model stays in the model cache, so a job right after this (the usual case
+    after adding a file) does not read it again.
     """
-    return info_from_descriptor(loaded_models.get(Path(path)))
+    return info_from_descriptor(loaded_descriptor(Path(path)))
 
 
 def call_model(descriptor: Any, *inputs: Any) -> Any:
@@ -328,31 +327,9 @@ def call_model(descriptor: Any, *inputs: Any) -> Any:
         ) from None
 
 
-class _LoadedModels:
-    """Keeps the most recently used community model in memory between jobs."""
+def loaded_descriptor(path: Path) -> Any:
+    """The file's spandrel descriptor (CPU, eval mode), kept in the shared model cache."""
+    from sdstudio.engine.model_cache import model_cache
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple[str, int, int] | None = None
-        self._descriptor: Any = None
-
-    def get(self, path: Path) -> Any:
-        try:
-            stat = path.stat()
-        except OSError:
-            raise ModelLoadError(f"The model file {path} is no longer there.") from None
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-        with self._lock:
-            if key != self._key:
-                self._descriptor = None  # free the old model before loading the next
-                self._descriptor = load_descriptor(path)
-                self._key = key
-            return self._descriptor
-
-    def clear(self) -> None:
-        with self._lock:
-            self._key = None
-            self._descriptor = None
-
-
-loaded_models = _LoadedModels()
+    path = Path(path)
+    return model_cache.get(path, lambda: load_descriptor(path))
