@@ -180,6 +180,11 @@ class GuiSoak:
         document = self.window.document
         number = int(self.report["jobs"])
         kind = number % 3
+        if kind == 1:
+            # The repair before this one is done: a person clears its mask (Ctrl+D) and
+            # paints the next damage, so each repair fills about three minutes of strokes
+            # (a mask that only grew would make every repair larger than the last).
+            document.clear_mask()
         if kind == 0 and document.mask_is_empty():
             kind = 1
         presets = [preset.id for preset in style_names_and_descriptions()]

@@ -274,10 +274,41 @@ def make_run(recipe: Recipe, config, resume: bool):
     return DefaultModelRun(config, resume=resume)
 
 
+def log_event(recipe: Recipe, event, log) -> None:
+    """The lines a run's progress events print (every 25th step, validations, the guard)."""
+    from sdstudio.training import events as ev
+
+    if isinstance(event, ev.StepDone) and event.step % 25 == 0:
+        log(
+            f"{recipe.key} step {event.step}/{recipe.steps} "
+            f"loss {event.losses['g_total']:.4f} {event.images_per_second:.1f} img/s"
+        )
+    elif isinstance(event, ev.Validated):
+        log(f"{recipe.key} validation {json.dumps(event.scores)}")
+    elif isinstance(event, ev.GuardTriggered):
+        log(f"{recipe.key} stability guard: {event.message}")
+
+
+def run_chunk(recipe: Recipe, config, resume: bool, on_event) -> Path:
+    """Train ``config`` to its ``steps`` (from its checkpoint if ``resume``), passing each
+    progress event to ``on_event``; returns the exported model file."""
+    from sdstudio.training import distributed
+
+    run = make_run(recipe, config, resume)
+    try:
+        events = run.events()
+        while True:
+            try:
+                on_event(next(events))
+            except StopIteration as stop:
+                return Path(stop.value)
+    finally:
+        distributed.shutdown(run.context)
+
+
 def train_recipe(recipe: Recipe, data_dir: Path, seed: int, chunk: int, log) -> Path:
     """Train (or continue) one recipe to its step count; returns the exported file."""
-    from sdstudio.training import checkpoints, distributed
-    from sdstudio.training import events as ev
+    from sdstudio.training import checkpoints
     from sdstudio.training.run_names import run_dir_for
     from sdstudio.training.trainer import load_run_config
 
@@ -288,42 +319,25 @@ def train_recipe(recipe: Recipe, data_dir: Path, seed: int, chunk: int, log) -> 
     if resume:
         loaded = checkpoints.load_checkpoint(run_dir)
         done = int(loaded[1]["step"]) if loaded else 0
-    exported = ""
     target = done
     while True:
         target = (
             min(recipe.steps, (target // chunk + 1) * chunk) if target < recipe.steps else target
         )
         config.steps = target
-        run = make_run(recipe, config, resume)
         started = time.monotonic()
-        try:
-            events = run.events()
-            while True:
-                try:
-                    event = next(events)
-                except StopIteration as stop:
-                    exported = stop.value
-                    break
-                if isinstance(event, ev.StepDone) and event.step % 25 == 0:
-                    log(
-                        f"{recipe.key} step {event.step}/{recipe.steps} "
-                        f"loss {event.losses['g_total']:.4f} {event.images_per_second:.1f} img/s"
-                    )
-                elif isinstance(event, ev.Validated):
-                    log(f"{recipe.key} validation {json.dumps(event.scores)}")
-                elif isinstance(event, ev.GuardTriggered):
-                    log(f"{recipe.key} stability guard: {event.message}")
-        finally:
-            distributed.shutdown(run.context)
+        exported = run_chunk(recipe, config, resume, lambda event: log_event(recipe, event, log))
         log(f"{recipe.key} chunk to step {target} took {time.monotonic() - started:.0f} s")
         resume = True
         if target >= recipe.steps:
-            return Path(exported)
+            return exported
 
 
-def ship(recipe: Recipe, exported: Path, out_dir: Path, command: str) -> Path:
-    """Re-save the trainer's export into ``out_dir`` with the shipped name and provenance."""
+def ship(
+    recipe: Recipe, exported: Path, out_dir: Path, command: str, provenance: dict | None = None
+) -> Path:
+    """Re-save the trainer's export into ``out_dir`` with the shipped name and provenance
+    (``provenance`` replaces entries, such as the hardware of a GPU run)."""
     import torch
 
     from sdstudio.engine.model_file import load_network, read_model_info, save_model
@@ -348,6 +362,7 @@ def ship(recipe: Recipe, exported: Path, out_dir: Path, command: str) -> Path:
             f"{torch.__version__}, {torch.get_num_threads()} thread(s)",
             "training_data": "photos/train (333 photos; see models/README.md for sources)",
             **recipe.metadata,
+            **(provenance or {}),
         }
     )
     shipped = save_model(

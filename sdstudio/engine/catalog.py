@@ -4,7 +4,7 @@ The backends (``sdstudio.engine.backends``) describe their own entries: the clas
 methods, SD Studio's networks, community (spandrel) files and Stable Diffusion
 checkpoints. The catalog only scans the models folders through them and resolves names,
 over a snapshot kept until a models folder changes: the snapshot's stamp is every model
-file's and folder's (path, mtime, size) plus the files that keep the check verdicts, so
+file's and folder's (path, inode, mtime, size) plus the files that keep the verdicts, so
 a file added, removed, replaced or newly checked gives a new snapshot, and listing again
 otherwise costs one walk of ``stat`` calls. A damaged file is reported in ``problems``
 and left out; listing never fails because of one bad file. A network is offered only
@@ -26,13 +26,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from sdstudio import paths
-from sdstudio.engine.backends import BACKENDS, HEADER_ONLY_BACKENDS
+from sdstudio.engine.backends import FOLDER_BACKENDS, HEADER_ONLY_BACKENDS
 from sdstudio.engine.backends.builtin import check_new_model_files
 from sdstudio.engine.backends.classical import classical_methods
 from sdstudio.engine.backends.classical import (  # whether PatchMatch is offered: asked here
     patchmatch_available as patchmatch_available,
 )
-from sdstudio.engine.backends.model_index import CACHE_FILE_NAME, scan
+from sdstudio.engine.backends.model_index import CACHE_FILE_NAME, FileKind, scan
 from sdstudio.engine.backends.spandrel_files import COMMUNITY_SUFFIXES
 from sdstudio.engine.folder_walk import walk_model_folders
 from sdstudio.engine.json_cache import cache_file
@@ -70,9 +70,10 @@ def _stamps_of(watched: Iterable[Path]) -> tuple:
     for path in watched:
         try:
             stat = path.stat()
-            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+            # The inode too: a file replaced within the clock's granularity has a new one.
+            stamps.append((str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size))
         except OSError:
-            stamps.append((str(path), None, None))
+            stamps.append((str(path), None, None, None))
     return tuple(stamps)
 
 
@@ -130,10 +131,7 @@ def _scan_backends(folders: Sequence[Path], *, all_backends: bool) -> Catalog:
     """The entries of the backends that read the models folders (the classical methods
     need no folder, so they are added to each listing instead)."""
     catalog = Catalog()
-    chosen = BACKENDS.values() if all_backends else HEADER_ONLY_BACKENDS
-    for backend in chosen:
-        if backend.kind is MethodKind.CLASSICAL:
-            continue
+    for backend in FOLDER_BACKENDS if all_backends else HEADER_ONLY_BACKENDS:
         try:
             entries = backend.entries(folders)
         except Exception as error:  # one broken backend must not hide every model
@@ -175,7 +173,7 @@ def check_new_files(folders: Sequence[Path]) -> list[Path]:
     """Load and cache every file not checked yet (call off the GUI thread); returns them:
     community files, and SD Studio files whose weights were not compared yet."""
     own = check_new_model_files(folders)
-    pending = [item.path for item in scan(folders, load_new=False) if item.kind == "pending"]
+    pending = [item.path for item in scan(folders, load_new=False) if item.kind is FileKind.PENDING]
     if pending:
         scan(folders, load_new=True)
     return own + pending

@@ -41,7 +41,7 @@ VERDICT_FILE_NAME = "model-checks.json"
 # Bump when the checks change, so verdicts reached by older checks are made again.
 VERDICT_VERSION = 1
 # The score each task's validation is judged by (see sdstudio.training.validation).
-PRIMARY_SCORES = {Task.REPAIR: "psnr_hole", Task.ENHANCE: "psnr"}
+PRIMARY_SCORES = {Task.REPAIR: "psnr_hole", Task.ENHANCE: "psnr", Task.DAMAGE: "f1"}
 # What a trained model must beat: where it started, and what "auto" gives without it.
 REFERENCE_SCORES = ("base", "classical")
 

@@ -76,9 +76,9 @@ class ModelInfo:
         return digest.hexdigest()
 
 
-# Headers already parsed, by (path, mtime, size): a listing, the checks and the job that
+# Headers already parsed, by (path, inode, mtime, size): a listing, the checks and the job that
 # follows each ask for the same header, which is read from disk once until the file changes.
-_headers: dict[tuple[str, int, int], dict[str, Any]] = {}
+_headers: dict[tuple[str, int, int, int], dict[str, Any]] = {}
 _HEADERS_KEPT = 512
 
 
@@ -86,20 +86,22 @@ def read_safetensors_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The parsed JSON header of a safetensors file, checked against the file's size.
 
     Raises :class:`ModelLoadError` for a missing, truncated, oversized or corrupt file.
-    The result is shared between callers: read it, never change it.
+    Each caller gets its own copy of the top level (a rewrite may replace the metadata);
+    the tensor entries are shared, read-only.
     """
     try:
         stat = os.stat(path)
     except OSError as error:
         raise ModelLoadError(f"Cannot read the model file {Path(path).name}: {error}") from error
-    key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+    # The inode too: a rewrite replaces the file, maybe within the clock's granularity.
+    key = (os.path.abspath(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
     header = _headers.get(key)
     if header is None:
         header = _read_safetensors_header_from_disk(Path(path))
-        if len(_headers) >= _HEADERS_KEPT:
-            _headers.pop(next(iter(_headers)))
+        if len(_headers) >= _HEADERS_KEPT:  # the oldest goes; another thread may race us
+            _headers.pop(next(iter(_headers), None), None)
         _headers[key] = header
-    return header
+    return dict(header)
 
 
 def _read_safetensors_header_from_disk(path: Path) -> dict[str, Any]:

@@ -24,16 +24,22 @@ PRINT_INTERVAL_S = 2.0
 def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "train",
-        help="fine-tune a repair, enhance or style model on a folder of photos",
+        help="fine-tune a repair, enhance, style or damage-finder model on a folder of photos",
         description=(
             "Train a model on your own photos. Repair and enhance learn from plain photos "
             "(damage and degradations are simulated); style learns from content photos and "
-            "a folder of style examples. The model is saved to your models folder and "
-            "appears in the app's panels."
+            "a folder of style examples; the damage finder learns from photos with "
+            "rendered damage and, with --masks, from scans whose damage you marked. The "
+            "model is saved to your models folder and appears in the app's panels."
         ),
     )
     parser.add_argument("--task", choices=TASKS, help="what the model learns")
     parser.add_argument("--data", help="folder of photos (searched recursively)")
+    parser.add_argument("photos", nargs="?", metavar="PHOTOS", help="the same as --data")
+    parser.add_argument(
+        "--masks",
+        help="damage: folder of masks you marked (white = damage), named as their photos",
+    )
     parser.add_argument("--style-data", help="style: folder of style examples (paintings...)")
     parser.add_argument("--name", required=True, help="name of the model (and of the run)")
     parser.add_argument(
@@ -55,7 +61,8 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 
 def config_from_args(args: argparse.Namespace) -> TrainingConfig:
-    if not args.task or not args.data:
+    data = args.data or args.photos
+    if not args.task or not data:
         raise UserFacingError("--task and --data are needed (or --resume with --name).")
     overrides: dict = {}
     if args.batch_size:
@@ -74,8 +81,9 @@ def config_from_args(args: argparse.Namespace) -> TrainingConfig:
         raise UserFacingError("--config must be a JSON object of training settings.")
     choices = RunChoices(
         task=args.task,
-        data_dir=os.path.abspath(args.data),
+        data_dir=os.path.abspath(data),
         style_data_dir=os.path.abspath(args.style_data) if args.style_data else None,
+        mask_dir=os.path.abspath(args.masks) if args.masks else None,
         name=args.name,
         base_model=args.base,
         style_preset=args.style_preset,
@@ -155,26 +163,32 @@ def run_train(args: argparse.Namespace) -> int:
         return 1
 
 
-PRIMARY = {Task.REPAIR: ("psnr_hole", "inside the repaired area"), Task.ENHANCE: ("psnr", "")}
+# The held-out score each task's verdict is read by: (key, what it measures, unit).
+PRIMARY = {
+    Task.REPAIR: ("psnr_hole", "PSNR inside the repaired area", " dB"),
+    Task.ENHANCE: ("psnr", "PSNR", " dB"),
+    Task.DAMAGE: ("f1", "pixel F1 of the damage found, 2 px tolerance", ""),
+}
 
 
 def result_lines(finished) -> list[str]:
     """The end of a run in plain words: held-out score base -> tuned, verdict, time."""
     lines = []
     scores = finished.scores
-    for key, where in PRIMARY.values():
+    unit = ""
+    for key, what, unit_of_key in PRIMARY.values():
         base = (scores.get("base") or {}).get(key)
         model = (scores.get("model") or {}).get(key)
         if base is None or model is None:
             continue
-        where = f" {where}" if where else ""
+        unit = unit_of_key
         lines.append(
-            f"Held-out score ({finished.held_out_count} photo(s), PSNR{where}): "
-            f"base {base:.2f} dB -> tuned {model:.2f} dB ({model - base:+.2f} dB)"
+            f"Held-out score ({finished.held_out_count} photo(s), {what}): "
+            f"base {base:.2f}{unit} -> tuned {model:.2f}{unit} ({model - base:+.2f}{unit})"
         )
     if finished.outcome == "no_better":
         gain = finished.gain_db
-        best = f" (best {gain:+.2f} dB)" if gain is not None else ""
+        best = f" (best {gain:+.2f}{unit})" if gain is not None else ""
         lines.append(
             f"No better than the model it started from{best}: the file holds the starting "
             "model unchanged and is not chosen automatically."

@@ -15,7 +15,7 @@ from sdstudio.engine.architectures import default_architecture
 from sdstudio.tasks import Task
 from sdstudio.training.stability_guard import GuardSettings
 
-TASKS = (Task.REPAIR, Task.ENHANCE, Task.STYLE)
+TASKS = (Task.REPAIR, Task.ENHANCE, Task.STYLE, Task.DAMAGE)
 STYLE_SOURCES = ("examples", "preset")
 
 # Length presets: (steps, batch size, crop). Chosen so that "quick" shows a first sample
@@ -38,6 +38,26 @@ THROUGHPUT_CROPS_PER_S = {
     ("mps", Task.REPAIR): 20.0,
     ("mps", Task.ENHANCE): 40.0,
     ("mps", Task.STYLE): 20.0,
+    # The damage U-Net is small and has no discriminator: 45 crops/s measured with the
+    # shipped widths and inline rendering; the GPU rows are guesses, not measured.
+    ("cpu", Task.DAMAGE): 40.0,
+    ("cuda", Task.DAMAGE): 2000.0,
+    ("mps", Task.DAMAGE): 200.0,
+}
+
+# Settings a new run of a task starts from, before the base model's recipe and the
+# person's own settings (``new_run``). The damage finder is a segmentation network: no
+# discriminator, and Adam at the stand-alone script's rate and betas, which trained the
+# shipped detector.
+TASK_DEFAULTS: dict[Task, dict[str, Any]] = {
+    Task.DAMAGE: {
+        "adv_weight": 0.0,
+        "fm_weight": 0.0,
+        "r1_weight": 0.0,
+        "lr_g": 2e-3,
+        "betas": (0.9, 0.999),
+        "color_jitter": 0.0,
+    },
 }
 _REFERENCE_CROP = 128
 
@@ -60,6 +80,14 @@ class TrainingConfig:
     # style only: "examples" learns from style_data_dir (unpaired); "preset" learns the
     # procedural style_preset itself from paired renders (how the default styles are made)
     style_source: str = "examples"
+    # damage only: a folder of masks the person marked (white = damage), one per photo of
+    # the same file stem; those scans train with their own damage
+    mask_dir: str | None = None
+    damage_pos_weight: float = 1.0  # damage: BCE weight of damage pixels (the script's)
+    dice_weight: float = 0.5  # damage: soft dice beside BCE (thin damage is few pixels)
+    # damage: the share of a batch taken from the person's marked scans when there are
+    # any, so a handful of them counts beside hundreds of rendered crops
+    marked_share: float = 0.5
     preset: str = "quick"
     steps: int = 300
     batch_size: int = 4
@@ -99,6 +127,9 @@ class TrainingConfig:
     # augmentation); 1.0 keeps the photos' own scale. Fine-tunes keep 2.0: at 1.0 the comic
     # look folder gained +0.19 dB instead of +0.37 (benchmarks/fine_tune.py, issue 19).
     crop_zoom: float = 2.0
+    # > 0: this many worker processes render the batches (render_workers.py), so a GPU
+    # is not kept waiting by one core; 0 renders them in the training process.
+    render_workers: int = 0
     # bookkeeping
     checkpoint_every: int = 50  # steps; short runs write more often (checkpoints.step_interval)
     checkpoint_every_s: float = 120.0  # and after this much wall time, so a kill loses little
@@ -122,6 +153,9 @@ class TrainingConfig:
             )
         if self.architecture is None:
             self.architecture = default_architecture(self.task).id
+        if self.task == Task.DAMAGE:
+            # A damage map has no realistic look for a discriminator to judge.
+            self.adv_weight = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -38,6 +38,8 @@ class FolderReport:
     # KEPT_BYTES; empty unless asked for.
     kept: dict[Path, np.ndarray] = field(default_factory=dict, repr=False)
     kept_side: int = 0
+    # What a task's objective found about the folder (a damage run: marked scans)
+    notes: list[str] = field(default_factory=list)
 
     def image(self, path: Path) -> np.ndarray:
         """The image at ``path`` downscaled to ``kept_side``: the kept one, else decoded."""
@@ -49,7 +51,7 @@ class FolderReport:
         return len(self.images)
 
     def warnings(self) -> list[str]:
-        notes = []
+        notes = list(self.notes)
         if 0 < self.count < RECOMMENDED_COUNT:
             notes.append(
                 f"Only {self.count} usable image(s); training still works (random crops, "

@@ -26,11 +26,17 @@ CPU_CROPS_PER_S = {
     (Task.ENHANCE, "adversarial"): 6.0,
     (Task.STYLE, "l1"): 8.3,
     (Task.STYLE, "adversarial"): 3.0,
+    (Task.DAMAGE, "l1"): 40.0,  # no discriminator; the segmentation loss is the "l1" step
 }
 START_SECONDS = 8.0  # torch import, folder scan, networks, the first checkpoint
 # Seconds per validation photo at the default 192 px validation size (guided repair
 # builds its fills once, at the start).
-VALIDATION_SECONDS_PER_IMAGE = {Task.REPAIR: 0.15, Task.ENHANCE: 0.05, Task.STYLE: 0.2}
+VALIDATION_SECONDS_PER_IMAGE = {
+    Task.REPAIR: 0.15,
+    Task.ENHANCE: 0.05,
+    Task.STYLE: 0.2,
+    Task.DAMAGE: 0.1,  # the detector, the classical finder and 11 thresholds' scores
+}
 GUIDED_SETUP_SECONDS_PER_IMAGE = 1.5
 
 

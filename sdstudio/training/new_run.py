@@ -1,7 +1,8 @@
 """The settings of a new run, from what a person chose in the CLI's flags or the wizard.
 
 Both front ends build their run here, so the order that matters is the same for both:
-the length preset, then the base model's recipe (which sizes averaging and validation to
+the length preset, then the task's own starting settings (``config.TASK_DEFAULTS``),
+then the base model's recipe (which sizes averaging and validation to
 the run's steps), then the person's own settings, which win over the recipe.
 """
 
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sdstudio.errors import UserFacingError
-from sdstudio.training.config import TrainingConfig
+from sdstudio.tasks import Task
+from sdstudio.training.config import TASK_DEFAULTS, TrainingConfig
 from sdstudio.training.recipe import apply_base_recipe
 
 
@@ -21,6 +23,7 @@ class RunChoices:
     data_dir: str
     name: str
     style_data_dir: str | None = None
+    mask_dir: str | None = None  # damage: masks the person marked, beside the photos
     base_model: str | None = None  # a model file, file name or model name to fine-tune
     style_preset: str | None = None
     scale: int = 2
@@ -34,11 +37,14 @@ class RunChoices:
 
 def new_run_config(choices: RunChoices) -> TrainingConfig:
     """The complete settings of a new run; a :class:`UserFacingError` names a bad choice."""
+    if choices.mask_dir and choices.task != Task.DAMAGE:
+        raise UserFacingError("A masks folder is for training the damage finder (task damage).")
     config = TrainingConfig(
         task=choices.task,
         data_dir=choices.data_dir,
         name=choices.name,
         style_data_dir=choices.style_data_dir,
+        mask_dir=choices.mask_dir,
         base_model=choices.base_model,
         style_preset=choices.style_preset,
         scale=choices.scale,
@@ -47,6 +53,8 @@ def new_run_config(choices: RunChoices) -> TrainingConfig:
     ).with_preset(choices.preset)
     if choices.steps:
         config.steps = choices.steps
+    for key, value in TASK_DEFAULTS.get(config.task, {}).items():
+        setattr(config, key, value)
     apply_base_recipe(config)
     for key, value in choices.overrides.items():
         if not hasattr(config, key):

@@ -76,6 +76,7 @@ def export_run(run: TrainingRun, target: Path, elapsed_seconds: float) -> RunFin
     if picture is not None:
         picture_path = str(save_png(run.run_dir / COMPARISON_NAME, picture))
     extra = {RECIPE_KEY: json.dumps(recipe_of_config(config), sort_keys=True)}
+    extra.update(run.objective.scored_metadata(scores.get("model") or {}))
     if run.base is not None:
         extra["variant"] = PERSONAL_VARIANT
         extra["fine_tune_outcome"] = outcome

@@ -42,6 +42,7 @@ from sdstudio.training.model_setup import (
 )
 from sdstudio.training.objectives import objective_for
 from sdstudio.training.recipe import apply_base_recipe, warmup_factor
+from sdstudio.training.render_workers import batch_source
 from sdstudio.training.run_data import load_run_data
 from sdstudio.training.run_export import export_run
 from sdstudio.training.run_names import find_run_dir, run_dir_for, unique_model_path
@@ -235,7 +236,8 @@ class TrainingRun:
     # ----- validation -----
     @torch.no_grad()
     def _run_network(self, network: torch.nn.Module, inputs: np.ndarray) -> np.ndarray:
-        return network(torch.from_numpy(inputs).to(self.device)).float().clamp(0, 1).cpu().numpy()
+        output = self.objective.output_image(network(torch.from_numpy(inputs).to(self.device)))
+        return output.float().clamp(0, 1).cpu().numpy()
 
     def _score_start(self) -> None:
         """Scores of the starting point (the base model, or the untrained network)."""
@@ -280,11 +282,14 @@ class TrainingRun:
         )
         started, done_at_start = self.clock(), self.step
         self.started_at = started
+        pairs = batch_source(
+            self.pairs, self.objective, rank=self.context.rank, start_step=self.step
+        )
         try:
             while self.step < total:
                 batch = {
                     key: torch.from_numpy(value).to(self.device)
-                    for key, value in self.pairs.make_batch(self.rng, c.batch_size).items()
+                    for key, value in pairs.make_batch(self.rng, c.batch_size).items()
                 }
                 if self.step <= self.config.warmup_steps:
                     self._apply_lr()  # the learning rate ramps up (recipe.warmup_factor)
@@ -322,6 +327,8 @@ class TrainingRun:
             # Cancelled: keep everything learnt so far for --resume.
             self.save_checkpoint()
             raise
+        finally:
+            pairs.close()
         return (yield from self._finish())
 
     def _roll_back(self, problem: Problem | None) -> GuardTriggered:

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from sdstudio import paths
@@ -16,6 +17,7 @@ from sdstudio.engine import backends, catalog, model_file
 from sdstudio.engine.backends.network_filler import InpaintInput, NetworkFiller
 from sdstudio.engine.methods import MethodInfo, MethodKind
 from sdstudio.engine.runner import run_to_completion
+from sdstudio.errors import UserFacingError
 from sdstudio.jobs import RepairJob
 from tests.engine.helpers import save_tiny_enhance_model, save_tiny_repair_model
 
@@ -115,3 +117,12 @@ def test_the_network_filler_feeds_photo_and_mask_as_two_tensors():
     filled = filler.fill(image, hole)
     assert filled.shape == image.shape
     assert (filled[hole] == 128).all() and (filled[~hole] == 0).all()
+
+
+def test_a_backend_without_a_task_says_its_method_cannot_do_it():
+    checkpoint = MethodInfo("sd:x", "repair", "Stable Diffusion: x", "", MethodKind.DIFFUSION)
+    with pytest.raises(UserFacingError, match="cannot enhance"):
+        backends.upscaler_for(checkpoint)
+    lanczos = MethodInfo("lanczos", "enhance", "Lanczos", "", MethodKind.CLASSICAL)
+    with pytest.raises(UserFacingError, match="cannot style"):
+        backends.styler_for(lanczos)

@@ -19,7 +19,7 @@ def _photos(count: int, size: int = 64) -> list[np.ndarray]:
 
 
 def test_every_task_the_trainer_trains_has_its_objective():
-    assert TRAINED_TASKS == (Task.REPAIR, Task.ENHANCE, Task.STYLE)
+    assert TRAINED_TASKS == (Task.REPAIR, Task.ENHANCE, Task.STYLE, Task.DAMAGE)
     assert all(OBJECTIVES[task].task is task for task in TRAINED_TASKS)
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from sdstudio.app.training_wizard.loss_plot import LossPlot
+from sdstudio.tasks import Task
 from sdstudio.training import events as ev
 from sdstudio.training.config import format_duration
 from sdstudio.training.keep_best import BETTER, NO_BETTER
@@ -34,6 +35,11 @@ METRIC_NAMES = {
     "ssim": "SSIM (1 = identical)",
     "structure_ssim": "Structure kept from the photo (SSIM)",
     "change_psnr": "Similarity to the photo (PSNR, lower = stronger style)",
+    "f1": "Damage found (pixel F1, 1 = all of it, nothing else)",
+    "precision": "Marks that are damage (precision)",
+    "recall": "Damage that is marked (recall)",
+    "false_marked_percent": "Undamaged pixels marked (%)",
+    "operating_threshold": "Probability threshold chosen",
 }
 
 
@@ -209,8 +215,19 @@ class LivePage(QWizardPage):
 
 
 # What "better" means on the finish page, per task, in the person's words.
-GAIN_WORDS = {"enhance": "Sharper on your photos", "repair": "Better repairs on your photos"}
-PRIMARY_METRIC = {"enhance": "psnr", "repair": "psnr_hole"}
+GAIN_WORDS = {
+    "enhance": "Sharper on your photos",
+    "repair": "Better repairs on your photos",
+    Task.DAMAGE: "Finds the damage on your photos better",
+}
+PRIMARY_METRIC = {"enhance": "psnr", "repair": "psnr_hole", Task.DAMAGE: "f1"}
+
+
+def gain_text(task: str, gain: float) -> str:
+    """A keep-best gain in its score's unit: pixel F1 for the damage finder, else dB."""
+    return f"{gain:+.2f} pixel F1" if task == Task.DAMAGE else f"{gain:+.1f} dB"
+
+
 COMPARISON_CAPTION = "Your held-out photos: the model you started from | your new model | original"
 
 
@@ -219,9 +236,9 @@ def outcome_sentences(task: str, outcome, base_name: str) -> tuple[str, str]:
     photos = f"{outcome.held_out_count} held-out image(s)"
     gain = outcome.gain_db
     if outcome.outcome == BETTER and gain is not None:
-        return GAIN_WORDS.get(task, "Better on your photos"), f"+{gain:.1f} dB on {photos}"
+        return GAIN_WORDS.get(task, "Better on your photos"), f"{gain_text(task, gain)} on {photos}"
     if outcome.outcome == NO_BETTER:
-        number = f"{gain:+.1f} dB at best on {photos}" if gain is not None else photos
+        number = f"{gain_text(task, gain)} at best on {photos}" if gain is not None else photos
         return (
             "No better than the model you started from; it was not made the default",
             f"{number}. The saved file holds {base_name or 'the starting model'} unchanged.",

@@ -1,11 +1,11 @@
-"""The first three wizard pages: what to learn, from which photos, and how."""
+"""The wizard's photo and settings pages: from which photos, and how (the task page is
+``task_page``)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, QTimer, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -15,64 +15,28 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
     QWizardPage,
 )
 
 from sdstudio.app.training_wizard.background import THUMBNAIL_SIDE, DeviceProbe, FolderScan
+from sdstudio.tasks import Task
 from sdstudio.training.config import PRESETS, TrainingConfig, format_duration
 
-TASK_TEXT = {
-    "repair": (
-        "Repair",
-        "Learns to fill scratches, dust, cracks and removed objects the way your "
-        "photos look. Needs a folder of undamaged photos; damage is simulated.",
-    ),
-    "enhance": (
-        "Enhance",
-        "Learns to upscale and clean up blur, noise and JPEG artefacts for "
-        "photos like yours. Needs a folder of sharp, clean photos.",
-    ),
-    "style": (
-        "Style",
-        "Learns a look from your examples (paintings, drawings...) and applies it to "
-        "photos. Needs a folder of style examples; your photos are the content.",
-    ),
-}
 WARNING_STYLE = "color: #b36b00"
+DATA_SUBTITLES = {
+    Task.REPAIR: "A folder of your photos; sub-folders are included. Twenty or more is best.",
+    Task.STYLE: "Content photos to restyle (or a few of your own), and the examples of the style.",
+    Task.DAMAGE: "A folder of your photos or scans; damage is rendered on them. Twenty or more "
+    "is best.",
+}
+MASKS_HINT = (
+    "Marked some damage yourself? Give the folder of masks: white where the damage is, each "
+    "named as its photo (scan01.png for scan01.jpg). Those scans train with your marks; "
+    "photos without a mask get rendered damage."
+)
 ERROR_STYLE = "color: #c0392b"
-
-
-class TaskPage(QWizardPage):
-    def __init__(self, wizard) -> None:
-        super().__init__()
-        self.setTitle("What should the model learn?")
-        self.setSubTitle("SD Studio fine-tunes one of its networks on your own photos.")
-        self._wizard = wizard
-        self.group = QButtonGroup(self)
-        self.buttons: dict[str, QRadioButton] = {}
-        layout = QVBoxLayout(self)
-        for task, (title, text) in TASK_TEXT.items():
-            button = QRadioButton(title)
-            button.setObjectName(f"task_{task}")
-            description = QLabel(text)
-            description.setWordWrap(True)
-            description.setIndent(24)
-            self.group.addButton(button)
-            self.buttons[task] = button
-            layout.addWidget(button)
-            layout.addWidget(description)
-        layout.addStretch(1)
-        self.buttons["repair"].setChecked(True)
-
-    def selected_task(self) -> str:
-        return next(task for task, button in self.buttons.items() if button.isChecked())
-
-    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
-        self._wizard.choices.task = self.selected_task()
-        return True
 
 
 class FolderPicker(QWidget):
@@ -196,33 +160,43 @@ class DataPage(QWizardPage):
         crop = lambda: PRESETS["quick"]["crop"]  # noqa: E731  (the smallest crop any preset uses)
         self.photos = FolderPicker("Photos:", "photo", crop)
         self.styles = FolderPicker("Style examples:", "style example", crop)
-        for picker in (self.photos, self.styles):
+        # Find damage: masks the person marked on some of the photos (optional).
+        self.masks = FolderPicker("Masks folder (optional):", "mask", crop)
+        self.masks.setObjectName("masks_picker")
+        self.masks_hint = QLabel(MASKS_HINT)
+        self.masks_hint.setWordWrap(True)
+        for picker in (self.photos, self.styles, self.masks):
             picker.changed = self.completeChanged.emit
         layout = QVBoxLayout(self)
         layout.addWidget(self.photos)
         layout.addWidget(self.styles)
+        layout.addWidget(self.masks)
+        layout.addWidget(self.masks_hint)
         layout.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802
-        style = self._wizard.choices.task == "style"
-        self.styles.setVisible(style)
-        self.setSubTitle(
-            "Content photos to restyle (or a few of your own), and the examples of the style."
-            if style
-            else "A folder of your photos; sub-folders are included. Twenty or more is best."
-        )
+        task = self._wizard.choices.task
+        self.styles.setVisible(task == Task.STYLE)
+        self.masks.setVisible(task == Task.DAMAGE)
+        self.masks_hint.setVisible(task == Task.DAMAGE)
+        self.setSubTitle(DATA_SUBTITLES.get(task, DATA_SUBTITLES[Task.REPAIR]))
 
     def isComplete(self) -> bool:  # noqa: N802
+        task = self._wizard.choices.task
         if not self.photos.usable():
             return False
-        return self._wizard.choices.task != "style" or self.styles.usable()
+        if task == Task.DAMAGE and self.masks.path_edit.text().strip():
+            return self.masks.usable()  # a masks folder given must hold masks
+        return task != Task.STYLE or self.styles.usable()
 
     def validatePage(self) -> bool:  # noqa: N802
         choices = self._wizard.choices
         choices.data_dir = self.photos.path_edit.text().strip()
         choices.image_count = self.photos.report.count
-        style = choices.task == "style"
+        style = choices.task == Task.STYLE
         choices.style_dir = self.styles.path_edit.text().strip() if style else None
+        masks = self.masks.path_edit.text().strip() if choices.task == Task.DAMAGE else ""
+        choices.mask_dir = masks or None
         return True
 
 

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWizard
 
 from sdstudio.app.training_wizard.run_pages import FinishPage, LivePage
-from sdstudio.app.training_wizard.setup_pages import DataPage, SettingsPage, TaskPage
+from sdstudio.app.training_wizard.setup_pages import DataPage, SettingsPage
+from sdstudio.app.training_wizard.task_page import TaskPage
 from sdstudio.tasks import Task
 from sdstudio.training.config import TrainingConfig
 from sdstudio.training.new_run import RunChoices, new_run_config
@@ -28,6 +29,7 @@ class WizardChoices:
     task: str = "repair"
     data_dir: str = ""
     style_dir: str | None = None
+    mask_dir: str | None = None  # damage: the masks the person marked, if any
     image_count: int = 0
     base_model: str | None = None
     scale: int = 2
@@ -106,6 +108,7 @@ class TrainingWizard(QWizard):
                 data_dir=c.data_dir,
                 name=c.name,
                 style_data_dir=c.style_dir,
+                mask_dir=c.mask_dir,
                 base_model=c.base_model,
                 scale=c.scale,
                 style_preset=c.style_preset,

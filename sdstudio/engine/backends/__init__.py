@@ -27,9 +27,11 @@ BACKENDS: dict[MethodKind, Backend] = {
     backend.kind: backend
     for backend in (classical.BACKEND, builtin.BACKEND, spandrel.BACKEND, diffusion.BACKEND)
 }
-# The backends a listing without providers (``include_providers=False``) keeps: those
-# that never load a file to describe it.
-HEADER_ONLY_BACKENDS = (classical.BACKEND, builtin.BACKEND)
+# The backends whose entries come from the models folders, in listing order (the
+# classical methods need no folder: the catalog adds them to every listing), and those of
+# them that describe a file from its header alone (``include_providers=False`` listings).
+FOLDER_BACKENDS = (builtin.BACKEND, spandrel.BACKEND, diffusion.BACKEND)
+HEADER_ONLY_BACKENDS = (builtin.BACKEND,)
 
 
 def backend_for(method: MethodInfo) -> Backend:

@@ -24,7 +24,7 @@ from sdstudio.jobs import JobResult, Progress, RepairJob, StyleJob
 
 from .backend import Backend
 from .diffusion_files import ENABLE_HINT, VARIANT_NAMES, diffusers_available
-from .model_index import CommunityFile, scan
+from .model_index import CommunityFile, FileKind, scan
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,7 +55,7 @@ def entries(folders: Sequence[Path]) -> list[MethodInfo | ModelProblem]:
     """A method per checkpoint when the extra is installed, else one problem saying how."""
     found: list[MethodInfo | ModelProblem] = []
     for item in scan(folders, load_new=not deferred_on_this_thread()):
-        if item.kind != "diffusion":
+        if item.kind is not FileKind.DIFFUSION:
             continue
         if not diffusers_available():
             found.append(ModelProblem(item.path, f"{item.path.name}: {ENABLE_HINT}"))

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,21 @@ CACHE_VERSION = 1
 DIFFUSION_KEY_PREFIXES = ("model.diffusion_model.", "conditioner.embedders.")
 
 
+class FileKind(StrEnum):
+    """What a community file turned out to be (a StrEnum: the cache stores the strings)."""
+
+    SPANDREL = "spandrel"
+    DIFFUSION = "diffusion"
+    UNUSABLE = "unusable"
+    PENDING = "pending"  # needs loading, which this thread may not do yet
+
+
 @dataclass(frozen=True)
 class CommunityFile:
     """One file (or diffusers folder) in a models folder and what it turned out to be."""
 
     path: Path
-    kind: str  # "spandrel", "diffusion", "unusable", or "pending" (not checked yet)
+    kind: FileKind
     size_bytes: int
     spandrel: SpandrelModelInfo | None = None
     diffusion_variant: str | None = None  # "sd1", "sd2", "sdxl" (see diffusion_files.py)
@@ -100,7 +110,7 @@ def _record_from_json(path: Path, data: dict[str, Any]) -> CommunityFile:
     spandrel = data.get("spandrel")
     return CommunityFile(
         path=path,
-        kind=data["kind"],
+        kind=FileKind(data["kind"]),
         size_bytes=int(data["size_bytes"]),
         spandrel=SpandrelModelInfo.from_json(spandrel) if spandrel else None,
         diffusion_variant=data.get("diffusion_variant"),
@@ -136,7 +146,7 @@ def classify(path: Path, *, load: bool = True) -> CommunityFile | None:
         if path.is_dir():
             variant, inpainting = describe_diffusers_folder(path)
             _, stamp = _file_key(path)
-            return CommunityFile(path, "diffusion", stamp["size"], None, variant, inpainting)
+            return CommunityFile(path, FileKind.DIFFUSION, stamp["size"], None, variant, inpainting)
         if path.suffix.lower() == ".safetensors":
             try:
                 kind, header = _is_own_or_diffusion_safetensors(path)
@@ -149,12 +159,12 @@ def classify(path: Path, *, load: bool = True) -> CommunityFile | None:
                     variant, inpainting = describe_checkpoint_header(header or {})
                 except ModelLoadError as error:  # its messages do not know the file's name
                     raise ModelLoadError(f"{path.name}: {error}") from None
-                return CommunityFile(path, "diffusion", size, None, variant, inpainting)
+                return CommunityFile(path, FileKind.DIFFUSION, size, None, variant, inpainting)
         if not load:
-            return CommunityFile(path, "pending", size)
-        return CommunityFile(path, "spandrel", size, spandrel=inspect_file(path))
+            return CommunityFile(path, FileKind.PENDING, size)
+        return CommunityFile(path, FileKind.SPANDREL, size, spandrel=inspect_file(path))
     except ModelLoadError as error:
-        return CommunityFile(path, "unusable", size, error=str(error))
+        return CommunityFile(path, FileKind.UNUSABLE, size, error=str(error))
 
 
 def candidate_paths(folders: Iterable[Path]) -> list[Path]:
@@ -178,7 +188,7 @@ def inspect_safely(path: Path, *, load: bool = True) -> CommunityFile | None:
             size = 0
         reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
         return CommunityFile(
-            path, "unusable", size,
+            path, FileKind.UNUSABLE, size,
             error=f"{path.name} could not be read as a model file ({type(error).__name__}"
             f"{': ' + reason if reason else ''}). It is left out; the other models are offered.",
         )  # fmt: skip
@@ -218,7 +228,7 @@ def scan(folders: Iterable[Path], *, load_new: bool = True) -> list[CommunityFil
         if item is None:
             new_records[key] = {"stamp": stamp, "record": {"kind": "sdstudio"}}
             continue
-        if item.kind == "pending":
+        if item.kind is FileKind.PENDING:
             results.append(item)
             continue
         if item.error:

@@ -23,7 +23,7 @@ from sdstudio.errors import UserFacingError
 from sdstudio.jobs import EnhanceJob, Progress, RepairJob
 
 from .backend import Backend
-from .model_index import CommunityFile, scan
+from .model_index import CommunityFile, FileKind, scan
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,11 +68,11 @@ def entries(folders: Sequence[Path]) -> list[MethodInfo | ModelProblem]:
     found: list[MethodInfo | ModelProblem] = []
     for item in scan(folders, load_new=not deferred_on_this_thread()):
         try:
-            if item.kind == "pending":
+            if item.kind is FileKind.PENDING:
                 found.append(ModelProblem(item.path, f"{item.path.name} {PENDING_NOTE}"))
-            elif item.kind == "unusable":
+            elif item.kind is FileKind.UNUSABLE:
                 found.append(ModelProblem(item.path, item.error or "unusable model file"))
-            elif item.kind == "spandrel":
+            elif item.kind is FileKind.SPANDREL:
                 found.append(_method(item))
         except Exception as error:  # noqa: BLE001 - e.g. a cached record of an older version
             found.append(ModelProblem(item.path, f"{item.path.name} cannot be offered: {error}"))

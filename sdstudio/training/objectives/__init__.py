@@ -1,7 +1,7 @@
 """The training objective of each task the trainer trains (see ``base``).
 
-Damage detection is trained by ``scripts/train_damage_detector.py`` with its own loop
-(no discriminator), so it has no objective here.
+The damage finder trains here too (``damage``: a segmentation loss, no discriminator);
+``scripts/train_damage_detector.py`` is the stand-alone loop that made the shipped one.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sdstudio.tasks import Task
 from sdstudio.training.objectives.base import TrainingObjective, ValidationCase
+from sdstudio.training.objectives.damage import DamageObjective
 from sdstudio.training.objectives.enhance import EnhanceObjective
 from sdstudio.training.objectives.repair import RepairObjective
 from sdstudio.training.objectives.style import StyleObjective
@@ -21,6 +22,7 @@ OBJECTIVES: dict[Task, type[TrainingObjective]] = {
     Task.REPAIR: RepairObjective,
     Task.ENHANCE: EnhanceObjective,
     Task.STYLE: StyleObjective,
+    Task.DAMAGE: DamageObjective,
 }
 TRAINED_TASKS = tuple(OBJECTIVES)
 

@@ -97,6 +97,11 @@ class TrainingObjective:
         return None
 
     # ----- validation -----
+    def output_image(self, output: torch.Tensor) -> torch.Tensor:
+        """The network's raw output as an image in 0..1 (a detector's logits: their
+        probabilities), which validation scores and the sample grid shows."""
+        return output
+
     def validation_size(self, size: int) -> int:
         return size
 
@@ -125,3 +130,7 @@ class TrainingObjective:
     # ----- export -----
     def export_fields(self, base: ModelInfo | None, hyperparameters: dict) -> ExportFields:
         return ExportFields()
+
+    def scored_metadata(self, model_scores: dict[str, float]) -> dict[str, str]:
+        """Metadata the exported weights' own validation decides (a detector's threshold)."""
+        return {}
