@@ -199,7 +199,7 @@ RECIPES = [
             "lr_g": 1e-3,
             "validate_every": 500,
         },
-        # Crops up to this size are refined at full resolution (engine.repair_network).
+        # Crops up to this size are refined at full resolution (engine/backends/network_filler.py).
         metadata={"working_size": "1024"},
     ),
     learnt_style(

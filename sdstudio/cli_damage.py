@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 from sdstudio.cli_jobs import run_batch
-from sdstudio.cli_plan import WorkItem, _plan_folder, _refuse_replacing_inputs
+from sdstudio.cli_plan import WorkItem, _plan_folder, _refuse_replacing_inputs, check_output_folders
 from sdstudio.errors import UserFacingError
 
 
@@ -61,9 +61,7 @@ def plan_masks(args: argparse.Namespace) -> list[WorkItem]:
             )
         items = [WorkItem(source, output, None)]
     _refuse_replacing_inputs(items, None)
-    for item in items:
-        if not item.output.parent.is_dir():
-            raise UserFacingError(f"The output folder '{item.output.parent}' does not exist.")
+    check_output_folders(items)
     return items
 
 

@@ -53,10 +53,15 @@ def plan_work(args: argparse.Namespace) -> list[WorkItem]:
         items = [WorkItem(source, output, mask)]
     if not args.overwrite:
         _refuse_replacing_inputs(items, mask)
+    check_output_folders(items)
+    return items
+
+
+def check_output_folders(items: list[WorkItem]) -> None:
+    """Refuses a plan whose results would go into a folder that does not exist."""
     for item in items:
         if not item.output.parent.is_dir():
             raise UserFacingError(f"The output folder '{item.output.parent}' does not exist.")
-    return items
 
 
 def check_extend_borders(args: argparse.Namespace) -> None:

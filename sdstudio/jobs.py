@@ -51,15 +51,25 @@ class Progress:
 
 
 @dataclass(eq=False)
-class RepairJob:
+class _SharedJobFields:
+    """What every job carries besides its own settings (keyword-only, so each job's own
+    fields keep their positions): where it runs, extra method options and its id."""
+
+    device: DeviceChoice = field(default="auto", kw_only=True)
+    options: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    job_id: int = field(default_factory=_next_job_id, kw_only=True)
+
+
+_SHARED_FIELDS = ("device", "options", "job_id")
+
+
+@dataclass(eq=False)
+class RepairJob(_SharedJobFields):
     image: np.ndarray
     mask: np.ndarray
     method: str = "auto"  # "auto" = best available; else an id from the catalog
     seed: int = 0
-    device: DeviceChoice = "auto"
     prompt: str = ""  # used by diffusion methods only
-    options: dict[str, Any] = field(default_factory=dict)
-    job_id: int = field(default_factory=_next_job_id)
     task: Task = field(default=Task.REPAIR, init=False)
 
     @property
@@ -68,15 +78,12 @@ class RepairJob:
 
 
 @dataclass(eq=False)
-class StyleJob:
+class StyleJob(_SharedJobFields):
     image: np.ndarray
     preset: str
     strength: float = 1.0  # 0 = original, 1 = full effect
     mask: np.ndarray | None = None  # limits the effect to the painted area
     seed: int = 0
-    device: DeviceChoice = "auto"
-    options: dict[str, Any] = field(default_factory=dict)
-    job_id: int = field(default_factory=_next_job_id)
     task: Task = field(default=Task.STYLE, init=False)
 
     @property
@@ -86,16 +93,13 @@ class StyleJob:
 
 
 @dataclass(eq=False)
-class EnhanceJob:
+class EnhanceJob(_SharedJobFields):
     image: np.ndarray
     scale: int = 1  # 1, 2 or 4
     denoise: float = 0.0  # 0..1
     sharpen: float = 0.0  # 0..1
     contrast: float = 0.0  # 0..1 (auto levels strength)
     model: str = "auto"  # upscaler id from the catalog, "auto" = best available
-    device: DeviceChoice = "auto"
-    options: dict[str, Any] = field(default_factory=dict)
-    job_id: int = field(default_factory=_next_job_id)
     task: Task = field(default=Task.ENHANCE, init=False)
 
     @property
@@ -104,7 +108,7 @@ class EnhanceJob:
 
 
 @dataclass(eq=False)
-class ExtendJob:
+class ExtendJob(_SharedJobFields):
     """Adds canvas on the given sides and fills it so it continues the photo (outpaint)."""
 
     image: np.ndarray
@@ -114,9 +118,6 @@ class ExtendJob:
     bottom: int = 0
     method: str = "auto"  # a repair method id; "auto" picks by the border's size
     seed: int = 0
-    device: DeviceChoice = "auto"
-    options: dict[str, Any] = field(default_factory=dict)
-    job_id: int = field(default_factory=_next_job_id)
     task: Task = field(default=Task.EXTEND, init=False)
 
     @property
@@ -125,14 +126,11 @@ class ExtendJob:
 
 
 @dataclass(eq=False)
-class DamageJob:
+class DamageJob(_SharedJobFields):
     """Proposes a damage mask (scratches, dust, cracks...); the photo is not changed."""
 
     image: np.ndarray
     sensitivity: float = 0.5  # 0..1: higher marks more
-    device: DeviceChoice = "auto"
-    options: dict[str, Any] = field(default_factory=dict)
-    job_id: int = field(default_factory=_next_job_id)
     task: Task = field(default=Task.DAMAGE, init=False)
 
     @property
@@ -157,7 +155,8 @@ class JobResult:
 def job_params(job: Job) -> dict[str, Any]:
     """The job's settings without its pixel arrays: what history and project files record."""
     params: dict[str, Any] = {"task": job.task}
-    for name, value in vars(job).items():
+    # The job's own settings first, then the shared ones, as history has always listed them.
+    for name, value in sorted(vars(job).items(), key=lambda item: item[0] in _SHARED_FIELDS):
         if name == "task" or isinstance(value, np.ndarray) or (name == "mask" and value is None):
             continue
         params[name] = value

@@ -75,8 +75,7 @@ class DocumentFiles(QObject):
             self.window.show_error("Cannot open the photo", str(error))
             return False
         self.document.open_loaded(loaded)
-        self.settings.setValue(keys.KEY_LAST_FOLDER, str(path.resolve().parent))
-        keys.remember_recent_file(self.settings, path.resolve())
+        self._remember(path)
         message = f"Opened {path.name}"
         if loaded.notes:
             message += " — " + " ".join(loaded.notes)
@@ -85,6 +84,12 @@ class DocumentFiles(QObject):
 
     def last_folder(self) -> str:
         return str(self.settings.value(keys.KEY_LAST_FOLDER, str(Path.home())))
+
+    def _remember(self, path: Path) -> None:
+        """A photo opened or saved: its folder is where the next dialog starts, and it
+        heads the recent files."""
+        self.settings.setValue(keys.KEY_LAST_FOLDER, str(path.resolve().parent))
+        keys.remember_recent_file(self.settings, path.resolve())
 
     def fill_recent_menu(self) -> None:
         menu = self.window.recent_menu
@@ -230,8 +235,7 @@ class DocumentFiles(QObject):
             self.window.show_error("Cannot save the photo", str(error))
             return False
         self.document.mark_saved(target)
-        self.settings.setValue(keys.KEY_LAST_FOLDER, str(target.resolve().parent))
-        keys.remember_recent_file(self.settings, target.resolve())
+        self._remember(target)
         self.window.statusBar().showMessage(f"Saved {target}", 8000)
         return True
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from sdstudio.app.history_details import UndoLimit
 from sdstudio.app.job_controller import JobController
-from sdstudio.app.window_actions import make_action, menu_holding
+from sdstudio.app.menu_items import make_action, menu_holding
 from sdstudio.session.history import MAX_UNDO_MEMORY_MB, MIN_UNDO_MEMORY_MB
 from sdstudio.session.step_replay import describe_step, job_from_params, resize_mask
 from sdstudio.tasks import Task

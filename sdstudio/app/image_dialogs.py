@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
     QLabel,
     QSpinBox,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sdstudio.app.forms import form_of
 from sdstudio.imaging.geometry import RESAMPLING_NAMES, borders_for_aspect
 from sdstudio.imaging.image_io import MAX_SIDE
 
@@ -76,13 +76,16 @@ class ResizeDialog(QDialog):
         for key, name in RESAMPLING_NAMES.items():
             self.resampling.addItem(name, key)
         self.result_label = QLabel(self)
-        form = QFormLayout()
-        form.addRow("Units:", self.units)
-        form.addRow("Width:", self.width_spin)
-        form.addRow("Height:", self.height_spin)
-        form.addRow("", self.keep_ratio)
-        form.addRow("Resampling:", self.resampling)
-        form.addRow("New size:", self.result_label)
+        form = form_of(
+            [
+                ("Units:", self.units),
+                ("Width:", self.width_spin),
+                ("Height:", self.height_spin),
+                ("", self.keep_ratio),
+                ("Resampling:", self.resampling),
+                ("New size:", self.result_label),
+            ]
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"The photo is {width} × {height} pixels.", self))
         layout.addLayout(form)

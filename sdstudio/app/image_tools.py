@@ -21,6 +21,7 @@ from sdstudio.app.crop_tool import TOOL_CROP, CropTool
 from sdstudio.app.document import Document
 from sdstudio.app.image_dialogs import ExtendChoice, ExtendDialog, ResizeChoice, ResizeDialog
 from sdstudio.app.image_tool_bar import ORIGINAL, ImageToolBar
+from sdstudio.app.menu_items import make_action
 from sdstudio.app.straighten_tool import TOOL_STRAIGHTEN, StraightenTool
 from sdstudio.imaging import geometry
 from sdstudio.imaging.image_io import MAX_PIXELS, MAX_SIDE
@@ -78,8 +79,6 @@ class ImageTools(QObject):
         self._update_enabled()
 
     def _build_actions(self, menu: QMenu) -> dict[str, Any]:
-        from sdstudio.app.window_actions import make_action
-
         window = self.window
         specs = (
             ("crop", "&Crop", self.start_crop, "C", "Drag the part of the photo to keep"),
@@ -118,18 +117,10 @@ class ImageTools(QObject):
 
     # -- questions to the person (tests replace these) ---------------------------------
     def ask_resize(self, width: int, height: int) -> ResizeChoice | None:
-        dialog = ResizeDialog(self.window, width, height)
-        try:
-            return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
+        return _choice_of(ResizeDialog(self.window, width, height))
 
     def ask_extend(self, width: int, height: int) -> ExtendChoice | None:
-        dialog = ExtendDialog(self.window, width, height)
-        try:
-            return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
+        return _choice_of(ExtendDialog(self.window, width, height))
 
     # -- crop and straighten (canvas tools) --------------------------------------------
     def start_crop(self) -> None:
@@ -301,3 +292,11 @@ def describe_extend(job: Job, params: Mapping[str, Any]) -> str:
               ("bottom", job.bottom)) if value]  # fmt: skip
     new_size = f"{width + job.left + job.right} × {height + job.top + job.bottom}"
     return f"Extend canvas to {new_size} ({', '.join(sides)} px)"
+
+
+def _choice_of(dialog: ResizeDialog | ExtendDialog) -> Any:
+    """What the person chose in the modal ``dialog``, or None when they cancelled it."""
+    try:
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()

@@ -12,8 +12,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
 from sdstudio.app import project_document
+from sdstudio.app.menu_items import insert_after, make_action, menu_holding
 from sdstudio.app.project_actions import project_folder
-from sdstudio.app.window_actions import insert_after, make_action, menu_holding
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.image_io import open_dialog_filter
 from sdstudio.imaging.masks import load_mask, save_mask

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from sdstudio.app import project_document
-from sdstudio.app.window_actions import insert_after, make_action, menu_holding
+from sdstudio.app.menu_items import insert_after, make_action, menu_holding
 from sdstudio.errors import UserFacingError
 from sdstudio.session.project_file import PROJECT_SUFFIX, read_project, write_project
 

@@ -21,11 +21,11 @@ from sdstudio.app.history_actions import HistoryActions
 from sdstudio.app.history_details import HistoryTooltips, UndoLimit
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.mask_actions import MaskActions
+from sdstudio.app.menu_items import menu_holding
 from sdstudio.app.model_menu import ModelMenu
 from sdstudio.app.panels import TaskPanels, add_task_panels
 from sdstudio.app.project_actions import ProjectActions
 from sdstudio.app.training_wizard import TrainingMenu
-from sdstudio.app.window_actions import menu_holding
 from sdstudio.engine.model_leftovers import remove_stale_model_temporaries
 
 if TYPE_CHECKING:

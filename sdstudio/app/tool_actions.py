@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup
 
 from sdstudio.app.canvas import TOOL_BRUSH, TOOL_ERASER
+from sdstudio.app.menu_items import make_action
 from sdstudio.app.select_object_tool import TOOL_SELECT_OBJECT, SelectObjectTool
 from sdstudio.app.selection_tools import (
     TOOL_ELLIPSE,
@@ -92,8 +93,6 @@ TOOLS = (
 def build_tool_actions(window: MainWindow) -> tuple[QActionGroup, dict[str, QAction]]:
     """Registers the selection tools with the canvas and returns the tools' actions (by
     tool name, in toolbar order) in one exclusive group."""
-    from sdstudio.app.window_actions import make_action
-
     canvas = window.canvas
     canvas.register_tool(TOOL_RECTANGLE, BoxTool(canvas))
     canvas.register_tool(TOOL_ELLIPSE, BoxTool(canvas, ellipse=True))

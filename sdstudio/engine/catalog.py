@@ -29,15 +29,16 @@ from sdstudio import paths
 from sdstudio.engine.backends import FOLDER_BACKENDS, HEADER_ONLY_BACKENDS
 from sdstudio.engine.backends.builtin import check_new_model_files
 from sdstudio.engine.backends.classical import classical_methods
-from sdstudio.engine.backends.classical import (  # whether PatchMatch is offered: asked here
-    patchmatch_available as patchmatch_available,
-)
 from sdstudio.engine.backends.model_index import CACHE_FILE_NAME, FileKind, scan
 from sdstudio.engine.backends.spandrel_files import COMMUNITY_SUFFIXES
 from sdstudio.engine.folder_walk import walk_model_folders
 from sdstudio.engine.json_cache import cache_file
 from sdstudio.engine.methods import Catalog, MethodInfo, MethodKind, ModelProblem
-from sdstudio.engine.model_checks import PENDING_NOTE, VERDICT_FILE_NAME
+from sdstudio.engine.model_checks import PENDING_NOTE
+from sdstudio.engine.model_verdicts import VERDICT_FILE_NAME
+from sdstudio.engine.patchmatch_library import (  # whether PatchMatch is offered: asked here
+    patchmatch_available as patchmatch_available,
+)
 from sdstudio.errors import UnknownNameError, UserFacingError
 from sdstudio.tasks import MODEL_TASKS, Task
 

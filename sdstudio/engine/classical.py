@@ -10,13 +10,13 @@ Enhance: Lanczos resampling and non-local-means denoising (sharpening and levels
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
 
-from sdstudio.engine.backends.classical import patchmatch_available
+from sdstudio.engine.patchmatch_library import patchmatch_available
 from sdstudio.jobs import Progress
 
 INPAINT_RADIUS = 3
@@ -152,23 +152,48 @@ def resize_lanczos(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return resized.reshape((height, width, *image.shape[2:]))
 
 
-def resize_lanczos_in_strips(
-    image: np.ndarray, scale: int, *, strip_height: int = 256
+def filter_in_strips(
+    image: np.ndarray,
+    filter_strip: Callable[[np.ndarray], np.ndarray],
+    *,
+    margin: int,
+    strip_height: int,
+    message: str,
+    scale: int = 1,
 ) -> Generator[Progress, None, np.ndarray]:
-    """Integer-scale Lanczos enlargement, strip by strip (progress, and a cancel point
-    between strips). Each strip carries a margin beyond the 8-tap kernel, so the result is
-    the same as one call on the whole image."""
+    """``filter_strip`` run on horizontal strips of ``image``, with a progress report and a
+    cancel point after each. Every strip carries ``margin`` rows of context on both sides,
+    cut off again afterwards: with a margin beyond the filter's reach, the result is the
+    same as one call on the whole image, while memory stays bounded. ``scale``: how many
+    times larger the filter makes each side (an integer)."""
     height, width = image.shape[:2]
     out = np.empty((height * scale, width * scale, *image.shape[2:]), dtype=image.dtype)
-    margin = 8
     starts = list(range(0, height, strip_height))
     for index, top in enumerate(starts):
         bottom = min(top + strip_height, height)
         lo, hi = max(0, top - margin), min(height, bottom + margin)
-        strip = resize_lanczos(image[lo:hi], width * scale, (hi - lo) * scale)
+        strip = filter_strip(image[lo:hi])
         out[top * scale : bottom * scale] = strip[(top - lo) * scale : (bottom - lo) * scale]
-        yield Progress((index + 1) / len(starts), "Upscaling (Lanczos)")
+        yield Progress((index + 1) / len(starts), message)
     return out
+
+
+def resize_lanczos_in_strips(
+    image: np.ndarray, scale: int, *, strip_height: int = 256
+) -> Generator[Progress, None, np.ndarray]:
+    """Integer-scale Lanczos enlargement, strip by strip; the margin is beyond the 8-tap
+    kernel, so the result is the same as one call on the whole image."""
+    width = image.shape[1] * scale
+    return (
+        yield from filter_in_strips(
+            image,
+            lambda strip: resize_lanczos(strip, width, strip.shape[0] * scale),
+            margin=8,
+            strip_height=strip_height,
+            message="Upscaling (Lanczos)",
+            scale=scale,
+        )
+    )
 
 
 def denoise_strength_to_h(strength: float) -> float:
@@ -181,22 +206,20 @@ def denoise(
 ) -> Generator[Progress, None, np.ndarray]:
     """Non-local-means denoising of an RGB uint8 image, in horizontal strips.
 
-    Strips keep memory bounded and give progress; each strip is computed with a margin
-    larger than the NLM search window, so the result matches a whole-image pass.
+    Each strip (see :func:`filter_in_strips`) carries a margin larger than the NLM search
+    window, so the result matches a whole-image pass.
     """
     if strength <= 0:
         return image.copy()
     h = denoise_strength_to_h(strength)
-    margin = 16  # search window 11 + template 7 reach 8 pixels; 16 is safe
-    height = image.shape[0]
-    out = np.empty_like(image)
-    starts = list(range(0, height, strip_height))
-    for index, top in enumerate(starts):
-        bottom = min(top + strip_height, height)
-        lo, hi = max(0, top - margin), min(height, bottom + margin)
-        strip = cv2.fastNlMeansDenoisingColored(
-            np.ascontiguousarray(image[lo:hi]), None, h, h, 7, 11
+    return (
+        yield from filter_in_strips(
+            image,
+            lambda strip: cv2.fastNlMeansDenoisingColored(
+                np.ascontiguousarray(strip), None, h, h, 7, 11
+            ),
+            margin=16,  # search window 11 + template 7 reach 8 pixels; 16 is safe
+            strip_height=strip_height,
+            message="Reducing noise",
         )
-        out[top:bottom] = strip[top - lo : top - lo + (bottom - top)]
-        yield Progress((index + 1) / len(starts), "Reducing noise")
-    return out
+    )

@@ -26,8 +26,10 @@ from sdstudio.engine.damage_classical import cue_channels
 from sdstudio.errors import ModelLoadError, UserFacingError
 from sdstudio.imaging.tiling import Tile, TileBlender
 from sdstudio.jobs import DamageJob, JobResult, Progress
+from sdstudio.tasks import Task
 
 DEFAULT_MODEL_FILE = "sdstudio-damage.safetensors"
+PERSONAL_VARIANT = "personal"  # a fine-tune on the person's photos (training.run_export)
 TILE_SIZE = 1024
 # More than the network's reach from a tile edge would be ideal (about 110 px); 96 keeps
 # seams invisible at ~15 % extra work.
@@ -42,6 +44,26 @@ _SENSITIVITY_SPREAD = 2 * math.log(19.0)
 
 def default_model_path() -> Path:
     return paths.bundled_models_dir() / DEFAULT_MODEL_FILE
+
+
+def detector_path(model_path: str | Path | None = None) -> Path:
+    """The detector a job uses: the one it names, else the person's own fine-tune of the
+    detector when its training validated it better than the model it started from and
+    the classical finder (``model_checks.validated_better``), else the shipped one.
+
+    Find damage offers no model list, so this is the one place a fine-tune can take
+    over; one that is not known to be better never does (the job names its file).
+    """
+    if model_path is not None:
+        return Path(model_path)
+    from sdstudio.engine import catalog
+    from sdstudio.engine.methods import MethodKind
+
+    for method in catalog.list_methods(Task.DAMAGE, include_providers=False):
+        own = method.kind is MethodKind.BUILTIN and method.path is not None
+        if own and method.variant == PERSONAL_VARIANT and method.automatic:
+            return method.path  # the user's models are listed before the shipped ones
+    return default_model_path()
 
 
 def threshold_for_sensitivity(sensitivity: float, operating: float = 0.5) -> float:
@@ -128,7 +150,7 @@ def _load_detector(model_path: str | Path | None, device):
     from sdstudio.engine.model_cache import cached_network
     from sdstudio.engine.model_file import read_model_info
 
-    path = Path(model_path) if model_path is not None else default_model_path()
+    path = detector_path(model_path)
     if not path.exists():
         raise ModelLoadError(f"No damage detector model is installed ({path.name} was not found).")
     info = read_model_info(path)
@@ -199,10 +221,11 @@ def iter_detect_damage(
     from sdstudio.engine.model_file import read_model_info
 
     threshold_for_sensitivity(sensitivity)  # fail before any work
+    model_path = detector_path(model_path)  # once: the map and its threshold agree
     probability = yield from iter_damage_probability(
         image, model_path=model_path, device=device, tile_size=tile_size
     )
-    info = read_model_info(Path(model_path) if model_path is not None else default_model_path())
+    info = read_model_info(model_path)
     return mask_from_probability(probability, sensitivity, operating_threshold(info))
 
 
@@ -237,11 +260,11 @@ def run_damage_job(job: DamageJob) -> Generator[Progress, None, JobResult]:
     from sdstudio.engine.model_file import read_model_info
 
     threshold_for_sensitivity(job.sensitivity)  # fail before any work
-    model_path = job.options.get("model_path")
+    model_path = detector_path(job.options.get("model_path"))  # once, as above
     probability = yield from iter_damage_probability(
         job.image[..., :3], model_path=model_path, device=job.device
     )
-    info = read_model_info(Path(model_path) if model_path is not None else default_model_path())
+    info = read_model_info(model_path)
     operating = operating_threshold(info)
     mask = mask_from_probability(probability, job.sensitivity, operating)
     return JobResult(

@@ -16,7 +16,7 @@ import numpy as np
 
 from sdstudio.engine import catalog
 from sdstudio.engine.backends import upscaler_for
-from sdstudio.engine.classical import denoise, resize_lanczos
+from sdstudio.engine.classical import denoise, filter_in_strips, resize_lanczos
 from sdstudio.engine.methods import FROM_JOB, MethodInfo, Resolution
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.colour import auto_levels, join_alpha, split_alpha, unsharp_mask
@@ -140,17 +140,15 @@ def _sharpen(
     """Unsharp mask in strips (a cancel point between strips); the margin covers the blur
     kernel, so strips give the same result as one pass."""
     radius = 1.0 + 0.5 * scale
-    margin = int(np.ceil(4 * radius)) + 2
-    height = rgb.shape[0]
-    out = np.empty_like(rgb)
-    starts = list(range(0, height, strip_height))
-    for index, top in enumerate(starts):
-        bottom = min(top + strip_height, height)
-        lo, hi = max(0, top - margin), min(height, bottom + margin)
-        strip = unsharp_mask(rgb[lo:hi], amount=1.5 * amount, radius=radius)
-        out[top:bottom] = strip[top - lo : top - lo + bottom - top]
-        yield Progress((index + 1) / len(starts), "Sharpening")
-    return out
+    return (
+        yield from filter_in_strips(
+            rgb,
+            lambda strip: unsharp_mask(strip, amount=1.5 * amount, radius=radius),
+            margin=int(np.ceil(4 * radius)) + 2,
+            strip_height=strip_height,
+            message="Sharpening",
+        )
+    )
 
 
 def _upscale(

@@ -20,11 +20,13 @@ from collections.abc import Generator
 import numpy as np
 
 from sdstudio.engine import catalog
+from sdstudio.engine.methods import MethodInfo, MethodKind
 from sdstudio.engine.repair import make_filler, repair_image
 from sdstudio.errors import UserFacingError
 from sdstudio.imaging.geometry import pad
 from sdstudio.imaging.image_io import MAX_PIXELS, MAX_SIDE
 from sdstudio.jobs import ExtendJob, JobResult, Progress, RepairJob, job_params
+from sdstudio.tasks import Task
 
 # Photo pixels along each new border that are filled again, so the fill continues the
 # photo's texture across the join rather than starting exactly at its last pixel.
@@ -98,23 +100,27 @@ def plan_passes(width: int, height: int, borders: Borders) -> list[Borders]:
     return plans
 
 
-def choose_method(job: ExtendJob) -> catalog.MethodInfo:
+def choose_extend_method(job: ExtendJob) -> MethodInfo:
     """The repair method that fills the border: the one asked for, else ``AUTO_METHOD``."""
     wanted = job.method.strip().lower()
-    method = catalog.find_method("repair", AUTO_METHOD if wanted == "auto" else job.method)
-    if method.kind == "diffusion":
+    return catalog.find_method(Task.REPAIR, AUTO_METHOD if wanted == "auto" else job.method)
+
+
+def run_extend(
+    job: ExtendJob, method: MethodInfo | None = None
+) -> Generator[Progress, None, JobResult]:
+    """Run an :class:`ExtendJob`; yields progress per pass and region, returns the photo.
+
+    ``method`` is the one the runner resolved for the job; without it the job's is found.
+    """
+    check_borders(job)
+    height, width = job.image.shape[:2]
+    method = method if method is not None else choose_extend_method(job)
+    if method.kind == MethodKind.DIFFUSION:
         raise UserFacingError(
             f"{method.display_name} cannot extend the canvas; choose a classical method or "
             "an SD Studio repair model."
         )
-    return method
-
-
-def run_extend(job: ExtendJob) -> Generator[Progress, None, JobResult]:
-    """Run an :class:`ExtendJob`; yields progress per pass and region, returns the photo."""
-    check_borders(job)
-    height, width = job.image.shape[:2]
-    method = choose_method(job)
     yield Progress(0.0, f"Extending with {method.display_name}")
     repair = RepairJob(image=job.image, mask=np.zeros((height, width), np.uint8),
                        method=method.id, seed=job.seed, device=job.device)  # fmt: skip

@@ -5,7 +5,7 @@ a file the menu accepts is a file the panels offer. Beyond its metadata, a file'
 must fit the network its metadata describes (a file whose metadata was edited, or copied
 from another model, otherwise fails every job that picks it). That comparison needs torch
 (the network is built on the ``meta`` device: shapes only, no memory, a few milliseconds),
-so its verdict is kept in ``<user data>/cache/model-checks.json`` keyed by the file's path,
+so its verdict is kept (``sdstudio.engine.model_verdicts``) keyed by the file's path,
 modification time and size: listing models again reads the verdict, not torch. Files
 written by :func:`sdstudio.engine.model_file.save_model` get their verdict as they are
 saved. Shipped files are checked by the release tests (tests/test_shipped_models.py) and
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import sys
 import threading
 from pathlib import Path
@@ -29,17 +28,14 @@ from typing import Any
 
 from sdstudio import paths
 from sdstudio.engine.architectures import ARCHITECTURES
-from sdstudio.engine.json_cache import cache_file, read_entries, write_entries
-from sdstudio.engine.model_file import ModelInfo, read_model_info
+from sdstudio.engine.model_file import ModelInfo, compare_weights_now, read_model_info
+from sdstudio.engine.model_verdicts import verdicts
 from sdstudio.errors import ModelLoadError
 from sdstudio.tasks import Task
 
 log = logging.getLogger(__name__)
 
 PENDING_NOTE = "is being checked; it will be offered in a moment."
-VERDICT_FILE_NAME = "model-checks.json"
-# Bump when the checks change, so verdicts reached by older checks are made again.
-VERDICT_VERSION = 1
 # The score each task's validation is judged by (see sdstudio.training.validation).
 PRIMARY_SCORES = {Task.REPAIR: "psnr_hole", Task.ENHANCE: "psnr", Task.DAMAGE: "f1"}
 # What a trained model must beat: where it started, and what "auto" gives without it.
@@ -83,69 +79,6 @@ def is_shipped(path: Path) -> bool:
     except (ValueError, OSError):
         return False
     return True
-
-
-class _VerdictCache:
-    """``{resolved path: {"stamp": {mtime_ns, size}, "problem": message or None}}``."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _file() -> Path:
-        return cache_file(VERDICT_FILE_NAME)
-
-    @staticmethod
-    def _key(path: Path) -> tuple[str, dict[str, int]]:
-        stat = path.stat()
-        return str(path.resolve()), {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size}
-
-    def _read(self) -> dict[str, Any]:
-        return read_entries(self._file(), VERDICT_VERSION)
-
-    def lookup(self, path: Path) -> tuple[bool, str | None]:
-        """``(known, problem)``: ``known`` is False when the file was never checked as it is."""
-        try:
-            key, stamp = self._key(path)
-        except OSError:
-            return False, None
-        with self._lock:
-            entry = self._read().get(key)
-        if not isinstance(entry, dict) or entry.get("stamp") != stamp:
-            return False, None
-        problem = entry.get("problem")
-        return True, problem if isinstance(problem, str) else None
-
-    def store(self, path: Path, problem: str | None) -> None:
-        try:
-            key, stamp = self._key(path)
-        except OSError:
-            return  # gone meanwhile: nothing to remember
-        with self._lock:
-            entries = self._read()
-            # Forget files that are gone, so the cache does not grow with every old export.
-            entries = {k: v for k, v in entries.items() if os.path.exists(k)}
-            entries[key] = {"stamp": stamp, "problem": problem}
-            write_entries(self._file(), VERDICT_VERSION, entries)
-
-
-verdicts = _VerdictCache()
-
-
-def compare_weights_now(info: ModelInfo) -> str | None:
-    """Build the described network on the meta device and compare it with the file's
-    tensors; the problem for the person, or None. Imports torch. The verdict is kept."""
-    from sdstudio.engine.model_file import check_weights_match
-
-    try:
-        check_weights_match(info)
-        problem = None
-    except ModelLoadError as error:
-        problem = str(error)
-    except Exception as error:  # noqa: BLE001 - whatever hostile metadata trips stays with it
-        problem = f"{info.path.name} cannot be built from its metadata: {error}"
-    verdicts.store(info.path, problem)
-    return problem
 
 
 def weights_problem(info: ModelInfo) -> str | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sdstudio.engine.architectures import architecture as architecture_record
+from sdstudio.engine.model_verdicts import verdicts
 from sdstudio.errors import ModelLoadError
 from sdstudio.tasks import MODEL_TASKS, Task
 
@@ -295,11 +296,23 @@ def save_model(
         raise
     info = read_model_info(path)
     # torch is loaded already: compare weights and metadata now, so listing this file never
-    # needs torch for it (sdstudio.engine.model_checks keeps the verdict).
-    from sdstudio.engine.model_checks import compare_weights_now
-
+    # needs torch for it.
     compare_weights_now(info)
     return info
+
+
+def compare_weights_now(info: ModelInfo) -> str | None:
+    """Build the described network on the meta device and compare it with the file's
+    tensors; the problem for the person, or None. Imports torch. The verdict is kept."""
+    try:
+        check_weights_match(info)
+        problem = None
+    except ModelLoadError as error:
+        problem = str(error)
+    except Exception as error:  # noqa: BLE001 - whatever hostile metadata trips stays with it
+        problem = f"{info.path.name} cannot be built from its metadata: {error}"
+    verdicts.store(info.path, problem)
+    return problem
 
 
 def build_network(architecture: str, hyperparameters: dict[str, Any]) -> torch.nn.Module:

@@ -45,9 +45,9 @@ def run_job(job: Job) -> Generator[Progress, None, JobResult]:
 
         return _with_method(job, choose_style_method, run_style)
     if isinstance(job, ExtendJob):
-        from sdstudio.engine.extend import run_extend
+        from sdstudio.engine.extend import choose_extend_method, run_extend
 
-        return run_extend(job)
+        return _with_method(job, choose_extend_method, run_extend)
     if isinstance(job, DamageJob):
         from sdstudio.engine.damage import run_damage_job
 

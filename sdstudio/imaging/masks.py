@@ -100,18 +100,7 @@ def mask_bbox(mask: np.ndarray) -> Box | None:
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     """Grow a boolean mask by a disc of ``radius`` pixels."""
-    marked = np.asarray(mask).astype(bool)
-    radius = int(radius)
-    box = mask_bbox(marked)
-    if radius <= 0 or box is None:
-        return marked.copy()
-    # Only the marked area plus the radius can change: work on that crop.
-    height, width = marked.shape
-    x0, y0 = max(0, box[0] - radius), max(0, box[1] - radius)
-    x1, y1 = min(width, box[2] + radius), min(height, box[3] + radius)
-    grown = np.zeros_like(marked)
-    grown[y0:y1, x0:x1] = _dilate_disc(marked[y0:y1, x0:x1], radius)
-    return grown
+    return _within_reach(np.asarray(mask).astype(bool), int(radius), _dilate_disc)
 
 
 def _dilate_disc(marked: np.ndarray, radius: int) -> np.ndarray:
@@ -165,17 +154,18 @@ def shrink_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
 
 
 def _within_reach(
-    mask8: np.ndarray, radius: int, morph: Callable[[np.ndarray, int], np.ndarray]
+    mask: np.ndarray, radius: int, morph: Callable[[np.ndarray, int], np.ndarray]
 ) -> np.ndarray:
-    """``morph`` applied to the part of the mask that can change: its box plus ``radius``."""
-    box = mask_bbox(mask8)
+    """``morph`` applied to the part of the mask that can change: its box plus ``radius``
+    (working on that crop keeps a small mask on a large photo cheap)."""
+    box = mask_bbox(mask)
     if radius <= 0 or box is None:
-        return mask8.copy()
-    height, width = mask8.shape
+        return mask.copy()
+    height, width = mask.shape
     x0, y0 = max(0, box[0] - radius), max(0, box[1] - radius)
     x1, y1 = min(width, box[2] + radius), min(height, box[3] + radius)
-    result = mask8.copy()
-    result[y0:y1, x0:x1] = morph(mask8[y0:y1, x0:x1], radius)
+    result = mask.copy()
+    result[y0:y1, x0:x1] = morph(mask[y0:y1, x0:x1], radius)
     return result
 
 

@@ -45,15 +45,21 @@ class GuardTriggered:
 
 
 @dataclass(frozen=True)
-class CheckpointSaved:
+class _FileSavedAt:
+    """A file the run wrote at ``step``: what the wizard links to and the CLI prints."""
+
     step: int
     path: str
 
 
 @dataclass(frozen=True)
-class SampleGridSaved:
-    step: int
-    path: str
+class CheckpointSaved(_FileSavedAt):
+    """A checkpoint to resume from."""
+
+
+@dataclass(frozen=True)
+class SampleGridSaved(_FileSavedAt):
+    """The validation photos as the generator paints them now."""
 
 
 @dataclass(frozen=True)
@@ -88,13 +94,18 @@ class RunFailed:
 
 
 @dataclass(frozen=True)
-class RunPaused:
+class _RunStateAt:
     step: int
 
 
 @dataclass(frozen=True)
-class RunResumed:
-    step: int
+class RunPaused(_RunStateAt):
+    """Paused by the person: the run waits between steps until resumed or cancelled."""
+
+
+@dataclass(frozen=True)
+class RunResumed(_RunStateAt):
+    """Going on from the step it paused at."""
 
 
 TrainingEvent = (

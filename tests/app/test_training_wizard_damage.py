@@ -60,3 +60,50 @@ def test_other_tasks_do_not_show_the_masks_picker(qtbot, tmp_path):
     _pick_task(qtbot, wizard, Task.REPAIR)
     assert not wizard.data_page.masks.isVisible()
     assert wizard.data_page.photos.isVisible()
+
+
+def test_the_wizard_fine_tunes_the_detector_on_marked_scans(window, qtbot, tmp_path):
+    from sdstudio.app.training_wizard.wizard import FINISH_PAGE, LIVE_PAGE
+
+    photos, masks = marked_scans(tmp_path)
+    menu = window.services.training
+    menu.new_action.trigger()
+    wizard = menu.wizard
+    wizard.config_overrides = {
+        "steps": 3, "batch_size": 2, "crop": 32, "val_count": 1, "val_size": 32,
+        "max_side": 96, "checkpoint_every": 2, "validate_every": 2,
+    }  # fmt: skip
+    wizard.process_threads = 1
+    qtbot.waitExposed(wizard)
+    _pick_task(qtbot, wizard, Task.DAMAGE)
+    qtbot.keyClicks(wizard.data_page.photos.path_edit, str(photos))
+    qtbot.keyClicks(wizard.data_page.masks.path_edit, str(masks))
+    qtbot.waitUntil(
+        lambda: wizard.data_page.masks.usable() and wizard.data_page.isComplete(), timeout=15_000
+    )
+    click = lambda button: qtbot.mouseClick(  # noqa: E731
+        wizard.button(button), Qt.MouseButton.LeftButton
+    )
+    click(QWizard.WizardButton.NextButton)
+    settings = wizard.settings_page
+    settings.device_combo.setCurrentIndex(settings.device_combo.findData("cpu"))
+    settings.name_edit.clear()
+    qtbot.keyClicks(settings.name_edit, "My scans")
+    click(QWizard.WizardButton.CommitButton)
+    assert wizard.currentId() == LIVE_PAGE
+    live = wizard.live_page
+
+    def finished() -> bool:
+        assert "failed" not in live.status.text(), live.status.text()
+        return live.isComplete()
+
+    qtbot.waitUntil(finished, timeout=120_000)
+    click(QWizard.WizardButton.CommitButton)
+    assert wizard.currentId() == FINISH_PAGE
+    finish = wizard.finish_page
+    labels = [finish.table.verticalHeaderItem(row).text() for row in range(finish.table.rowCount())]
+    assert any("pixel F1" in label for label in labels)
+    qtbot.mouseClick(finish.use_button, Qt.MouseButton.LeftButton)
+    assert "Find damage" in finish.message.text()
+    assert window.panel_tabs.currentWidget() is window.task_panels.repair
+    wizard.reject()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sdstudio.engine import classical
-from sdstudio.engine.backends.classical import patchmatch_available
+from sdstudio.engine.patchmatch_library import patchmatch_available
 
 
 def _drive(work):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sdstudio import paths
-from sdstudio.engine.backends.classical import patchmatch_available
+from sdstudio.engine.patchmatch_library import patchmatch_available
 from sdstudio.engine.repair import EMPTY_MASK_MESSAGE, blend_ring_width, repair_image, run_repair
 from sdstudio.errors import MaskError, UnknownNameError, UserFacingError
 from sdstudio.imaging.masks import dilate

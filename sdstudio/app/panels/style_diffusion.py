@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from sdstudio.app.document import Document
+from sdstudio.app.forms import form_of
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.panels.common import task_methods
 from sdstudio.engine.backends.diffusion_files import diffusers_available
@@ -82,14 +82,18 @@ class DiffusionStyleGroup(QGroupBox):
         self.apply_button.setToolTip(
             "Restyle the photo (or the painted area) at the Strength above (one undo step)"
         )
-        form = QFormLayout(self)
-        form.addRow("Checkpoint:", self.model_combo)
-        form.addRow("Style:", self.preset_combo)
-        form.addRow("Prompt:", self.prompt_edit)
-        form.addRow("Change:", self.change_spin)
-        form.addRow("Steps:", self.steps_spin)
-        form.addRow("Seed:", self.seed_spin)
-        form.addRow(self.apply_button)
+        form_of(
+            [
+                ("Checkpoint:", self.model_combo),
+                ("Style:", self.preset_combo),
+                ("Prompt:", self.prompt_edit),
+                ("Change:", self.change_spin),
+                ("Steps:", self.steps_spin),
+                ("Seed:", self.seed_spin),
+                self.apply_button,
+            ],
+            self,
+        )
         # Shown instead of the group when Stable Diffusion cannot run here.
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)

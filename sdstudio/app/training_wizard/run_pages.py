@@ -228,6 +228,12 @@ def gain_text(task: str, gain: float) -> str:
     return f"{gain:+.2f} pixel F1" if task == Task.DAMAGE else f"{gain:+.1f} dB"
 
 
+DAMAGE_USE_TEXT = {
+    True: "Find damage in the Repair panel now uses this model: on your held-out photos it "
+    "found the damage better than the model it started from and the classical finder.",
+    False: "Find damage keeps its detector: this model was not validated better on your "
+    "held-out photos. It is kept in your models folder.",
+}
 COMPARISON_CAPTION = "Your held-out photos: the model you started from | your new model | original"
 
 
@@ -355,7 +361,10 @@ class FinishPage(QWizardPage):
 
     def use_model(self) -> None:
         self.apply_name()
-        if self._wizard.use_model(self._wizard.outcome.model_path):
+        used = self._wizard.use_model(self._wizard.outcome.model_path)
+        if self._wizard.choices.task == Task.DAMAGE:
+            self.message.setText(DAMAGE_USE_TEXT[used])
+        elif used:
             self.message.setText(
                 "Selected by name in the panel on the right. Other photos keep the automatic "
                 "choice; pick this model there whenever you want it."

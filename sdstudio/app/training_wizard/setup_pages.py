@@ -200,6 +200,17 @@ class DataPage(QWizardPage):
         return True
 
 
+def base_models(task: str) -> list:
+    """Trained models of ``task`` that can be fine-tuned (ours, not community files)."""
+    from sdstudio.engine import catalog
+
+    return [
+        method
+        for method in catalog.list_methods(task, include_providers=False)
+        if method.kind == "builtin" and method.path is not None
+    ]
+
+
 class SettingsPage(QWizardPage):
     def __init__(self, wizard) -> None:
         super().__init__()
@@ -247,7 +258,6 @@ class SettingsPage(QWizardPage):
         return QWizard.WizardButton.CommitButton
 
     def initializePage(self) -> None:  # noqa: N802
-        from sdstudio.app.training_wizard.wizard import base_models
         from sdstudio.engine.style.presets_info import style_names_and_descriptions
         from sdstudio.training.run_names import suggest_run_name
 

@@ -50,17 +50,6 @@ class RunOutcome:
     base_name: str = ""
 
 
-def base_models(task: str) -> list:
-    """Trained models of ``task`` that can be fine-tuned (ours, not community files)."""
-    from sdstudio.engine import catalog
-
-    return [
-        method
-        for method in catalog.list_methods(task, include_providers=False)
-        if method.kind == "builtin" and method.path is not None
-    ]
-
-
 class TrainingWizard(QWizard):
     """Non-modal: the person can keep editing while a model trains."""
 
@@ -161,6 +150,13 @@ class TrainingWizard(QWizard):
                 return False
             button.setFocus()
             return True
+        elif task == Task.DAMAGE:
+            from sdstudio.engine.damage import detector_path
+
+            # Find damage (in the Repair panel) lists no models: it uses a fine-tune only
+            # when it was validated better (engine.damage.detector_path).
+            window.panel_tabs.setCurrentWidget(panels.repair)
+            return detector_path() == path
         else:
             return False  # no panel lists models of this task
         index = combo.findData(method.id)

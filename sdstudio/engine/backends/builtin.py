@@ -20,9 +20,9 @@ from sdstudio.engine.model_checks import (
     check_own_model,
     chosen_automatically,
     is_shipped,
-    verdicts,
 )
 from sdstudio.engine.model_file import is_sdstudio_metadata, read_metadata
+from sdstudio.engine.model_verdicts import verdicts
 from sdstudio.errors import ModelLoadError
 from sdstudio.jobs import EnhanceJob, JobResult, Progress, RepairJob, StyleJob
 

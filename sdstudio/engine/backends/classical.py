@@ -6,13 +6,13 @@ model is known to be good. Naming one never looks at the models folders.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sdstudio.engine.methods import MethodInfo, MethodKind, ModelProblem
+from sdstudio.engine.patchmatch_library import patchmatch_available
 from sdstudio.jobs import EnhanceJob, Progress, RepairJob
 
 from .backend import Backend
@@ -28,16 +28,6 @@ CLASSICAL_WORKING_SIZE = {
     "patchmatch": 768,
     "auto_classical": 2048,
 }
-
-
-def patchmatch_available() -> bool:
-    if importlib.util.find_spec("patchmatch") is None:
-        return False
-    try:
-        from patchmatch import patch_match
-    except (ImportError, OSError):
-        return False
-    return bool(patch_match.patchmatch_available)
 
 
 def classical_methods() -> list[MethodInfo]:

@@ -144,7 +144,8 @@ class _PoolPhotos:
 class PooledPhotoPool(PhotoPool):
     """The script's crops and rendered damage, on the photos the run's scan decoded."""
 
-    def __init__(self, pool: ImagePool) -> None:  # noqa: D107 - no files to load
+    def __init__(self, pool: ImagePool) -> None:
+        # Not PhotoPool's own: that decodes files, which the run's scan has done already.
         self.photos = _PoolPhotos(pool)
 
 
