@@ -147,17 +147,45 @@ ENHANCE_X4 = Recipe(
     scale=4,
 )
 
+ENHANCE_BY_SCALE = {2: ENHANCE_X2, 4: ENHANCE_X4}
+
 # The adversarial fine-tune of a fidelity model: the trainer's GAN loss (patch
 # discriminator, feature matching, lazy R1, stability guard) at a gentle weight.
 ADVERSARIAL = {"adv_weight": 0.05, "fm_weight": 1.0, "lr_g": 1e-4, "lr_d": 2e-4}
 
 
+# The first generation of the enhance models (32 x 6 networks on the "mild" and
+# "clean_mild" profiles), the defaults until issue 18. Not shipped any more, but the
+# shipped detail variants were fine-tuned from them, so they stay reproducible: a full run
+# trains these into --work/unshipped first.
+ENHANCE_X2_FIRST = replace(
+    ENHANCE_X2,
+    key="enhance-x2-first",
+    file_name="sdstudio-enhance-x2-first.safetensors",
+    hyperparameters={"scale": 2, "features": 32, "convs": 6, "upsample": "bicubic"},
+    steps=8000,
+    degradation="mild",
+    ship=False,
+)
+ENHANCE_X4_FIRST = replace(
+    ENHANCE_X4,
+    key="enhance-x4-first",
+    file_name="sdstudio-enhance-x4-first.safetensors",
+    hyperparameters={"scale": 4, "features": 32, "convs": 6, "upsample": "bicubic"},
+    steps=6000,
+    degradation="clean_mild",
+    ship=False,
+)
+
+
 def detail_variant(base: Recipe, what_it_does: str, ship: bool = True) -> Recipe:
     """``base`` fine-tuned adversarially for 2000 steps: crisper, a second choice."""
+    shipped_name = base.file_name if base.ship else ENHANCE_BY_SCALE[base.scale].file_name
+    base_file = (REPO / "models" if base.ship else DEFAULT_WORK / "unshipped") / base.file_name
     return replace(
         base,
-        key=f"{base.key}-detail",
-        file_name=base.file_name.replace(".safetensors", "-detail.safetensors"),
+        key=f"{base.key.removesuffix('-first')}-detail",
+        file_name=shipped_name.replace(".safetensors", "-detail.safetensors"),
         display_name=f"{base.display_name} (detail)",
         description=(
             f"{what_it_does}, fine-tuned with the adversarial loss for crisper edges and "
@@ -166,7 +194,7 @@ def detail_variant(base: Recipe, what_it_does: str, ship: bool = True) -> Recipe
         steps=2000,
         config={
             **base.config,
-            "base_model": str(REPO / "models" / base.file_name),
+            "base_model": str(base_file),
             **ADVERSARIAL,
         },
         # A second choice in the Enhance panel; "auto" stays the fidelity-first model.
@@ -178,8 +206,10 @@ def detail_variant(base: Recipe, what_it_does: str, ship: bool = True) -> Recipe
 RECIPES = [
     ENHANCE_X2,
     ENHANCE_X4,
-    detail_variant(ENHANCE_X2, "Doubles the size like Enhance x2"),
-    detail_variant(ENHANCE_X4, "Enlarges four times like Enhance x4"),
+    ENHANCE_X2_FIRST,
+    ENHANCE_X4_FIRST,
+    detail_variant(ENHANCE_X2_FIRST, "Doubles the size like Enhance x2"),
+    detail_variant(ENHANCE_X4_FIRST, "Enlarges four times like Enhance x4"),
     Recipe(
         key="repair",
         file_name="sdstudio-repair.safetensors",

@@ -27,7 +27,8 @@ machine's own python3, which has torch, numpy, OpenCV, Pillow and safetensors)::
 
 The device returns at most 8 files from ``$OUT``: the summary, the log and one model file
 per recipe, so pick at most six recipes (``--damage`` counts as one). A detail variant
-fine-tunes the base model in ``models/``, not one trained beside it. ``--device cpu
+fine-tunes the base file its recipe names (trained first, ``--only`` by name); the
+default set leaves them out. ``--device cpu
 --steps 4 --batch-size 2`` rehearses the whole command here (tests/training/
 test_train_on_gpu_script.py).
 """
@@ -68,7 +69,12 @@ RECIPES_BY_KEY = {recipe.key: recipe for recipe in RECIPES}
 # core, against 2-5 ms for an enhance or style crop): no GPU speeds it up, so it is left
 # out unless asked for, and is best trained alone (``--only repair``, every core).
 RENDER_BOUND = {"repair"}
-DEFAULT_RECIPES = [r.key for r in RECIPES if r.ship and r.key not in RENDER_BOUND]
+# A fine-tune (the detail variants) needs its base file first: asked for by name only.
+DEFAULT_RECIPES = [
+    r.key
+    for r in RECIPES
+    if r.ship and r.key not in RENDER_BOUND and not r.config.get("base_model")
+]
 DAMAGE_KEY = "damage"
 PROBE_STEPS = 60  # the first chunk: long enough to measure the steps per second
 CHUNKS = 4  # the budget is planned in about this many chunks (an export after each)

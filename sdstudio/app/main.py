@@ -22,6 +22,7 @@ from sdstudio import APP_NAME, __version__
 from sdstudio.app.crash_report import install_crash_reporting
 from sdstudio.app.fatal_errors import start_session_guard
 from sdstudio.app.theme import apply_dark_theme
+from sdstudio.engine.memory_release import configure_allocator
 from sdstudio.paths import resource_path
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if existing is not None:
         return existing  # type: ignore[return-value]
+    configure_allocator()  # before the worker threads: a long session's RSS follows its work
     # Fractional scale factors (125 %, 150 %) render at their true size instead of being
     # rounded, so the canvas's "100 %" is one photo pixel per physical pixel.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(

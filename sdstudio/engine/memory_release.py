@@ -16,20 +16,44 @@ import ctypes.util
 import sys
 from functools import cache
 
+# mallopt parameters (glibc malloc.h)
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+# Buffers of this size and more (a 1000 x 1000 photo's channel; every tile, mask and
+# network activation of a job) get their own mapping, returned to the OS the moment
+# they are freed. A fixed value also stops glibc raising the threshold after each freed
+# large buffer, which is what lets job temporaries pile up in the heap arenas.
+_OWN_MAPPING_BYTES = 1 << 20
+_ARENAS = 4  # the UI thread, the job worker, and torch's / OpenCV's helpers
+
 
 @cache
-def _malloc_trim():
+def _libc():
     if not sys.platform.startswith("linux"):
         return None
-    name = ctypes.util.find_library("c") or "libc.so.6"
     try:
-        libc = ctypes.CDLL(name)
-        trim = libc.malloc_trim
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     except (OSError, AttributeError):  # not glibc
         return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
+    return libc
+
+
+def _malloc_trim():
+    libc = _libc()
+    return None if libc is None else libc.malloc_trim
+
+
+def configure_allocator() -> bool:
+    """Set glibc's allocator up for a long editing session (call once, at start, before
+    the worker threads); True if it could."""
+    libc = _libc()
+    if libc is None:
+        return False
+    libc.mallopt(_M_MMAP_THRESHOLD, _OWN_MAPPING_BYTES)
+    libc.mallopt(_M_ARENA_MAX, _ARENAS)
+    return True
 
 
 def release_freed_memory() -> bool:
