@@ -60,7 +60,10 @@ def test_one_click_restores_in_three_undo_steps_and_undo_gives_the_photo_back(qt
 
     qtbot.mouseClick(action.button, Qt.MouseButton.LeftButton)
     assert not action.button.isEnabled() and "Restoring" in action.button.text()
+    # Find damage waits too: a second proposal would land between the restore's steps.
+    assert not panel.find_damage_button.isEnabled()
     _wait_until_restored(qtbot, window, action)
+    assert panel.find_damage_button.isEnabled()
 
     assert document.undo_stack.count() == steps + 3
     find, repair, enhance = _step_titles(document, 3)

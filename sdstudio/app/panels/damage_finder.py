@@ -10,7 +10,7 @@ while the proposal is still the latest step it is replaced rather than stacked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,19 +61,24 @@ class DamageFinder(QObject):
         )
         self._settle = SliderSettle(self.sensitivity.slider, SETTLE_DELAY_MS, self)
         self._proposal: _Proposal | None = None
+        # Another action that runs the finder itself (Restore old photo) blocks the button
+        # meanwhile: a second proposal would land in the middle of its steps.
+        self.busy_elsewhere: Callable[[], bool] = lambda: False
 
         self.find_button.clicked.connect(self.find_damage)
         self._settle.settled.connect(self.sensitivity_settled)
         controller.mask_proposed.connect(self._on_proposed)
-        controller.busy_changed.connect(self._update_state)
+        controller.busy_changed.connect(self.update_state)
         document.image_changed.connect(self._forget)
         document.document_replaced.connect(self._forget)
-        self._update_state()
+        self.update_state()
 
     @Slot()
     def find_damage(self) -> None:
         """Runs the detector on the photo; its mask replaces the mask (one undo step)."""
         if not self.document.has_image() or self.controller.is_busy(OWNER):
+            return
+        if self.busy_elsewhere():
             return
         document, slider = self.document, self.sensitivity
 
@@ -132,13 +137,15 @@ class DamageFinder(QObject):
     def _forget(self) -> None:
         """The photo changed: the probabilities no longer describe it."""
         self._proposal = None
-        self._update_state()
+        self.update_state()
 
     def has_proposal(self) -> bool:
         return self._proposal is not None
 
     @Slot()
-    def _update_state(self, *_args: object) -> None:
+    def update_state(self, *_args: object) -> None:
         busy = self.controller.is_busy(OWNER)
-        self.find_button.setEnabled(self.document.has_image() and not busy)
+        self.find_button.setEnabled(
+            self.document.has_image() and not busy and not self.busy_elsewhere()
+        )
         self.find_button.setText("Finding damage…" if busy else "Find damage")

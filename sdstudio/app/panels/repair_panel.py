@@ -104,6 +104,8 @@ class RepairPanel(QWidget):
             repair_method=lambda: getattr(self.selected_method(), "id", "auto"),
             describe_repair=self._describe, parent=self,
         )  # fmt: skip
+        self.damage_finder.busy_elsewhere = self.restore_action.is_running
+        self.restore_action.on_state_changed = self.damage_finder.update_state
         self.repair_button = QPushButton("Repair")
         self.repair_button.setToolTip("Fill the painted area (one undo step)")
         self.hint_label = QLabel()

@@ -77,6 +77,9 @@ class RestoreAction(QObject):
         super().__init__(parent)
         self.document = document
         self.controller = controller
+        # Told whenever the restore starts, moves on or ends (the panel's Find damage
+        # button is blocked while it runs).
+        self.on_state_changed: Callable[[], None] = lambda: None
         self._sensitivity = sensitivity
         self._repair_method = repair_method
         self._describe_repair = describe_repair
@@ -204,6 +207,7 @@ class RestoreAction(QObject):
     @Slot()
     def _update_state(self, *_args: object) -> None:
         running = self.is_running()
+        self.on_state_changed()
         self.button.setEnabled(self.document.has_image() and not running)
         if running:
             done = self._step_count - len(self._pending)
