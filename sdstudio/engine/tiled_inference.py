@@ -27,7 +27,7 @@ from sdstudio.engine.out_of_memory import (
     steps_with_memory_fallbacks,
 )
 from sdstudio.errors import UserFacingError
-from sdstudio.imaging.tiling import TileBlender, plan_tiles
+from sdstudio.imaging.tiling import TileBlender, plan_tiles, snug_tile_size
 from sdstudio.jobs import Progress
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,7 @@ def _one_pass(
 ) -> Generator[Progress, None, np.ndarray]:
     height, width, channels = image.shape
     overlap = min(overlap, tile_size // 4)
+    tile_size = snug_tile_size(height, width, tile_size, overlap)
     tiles = plan_tiles(height, width, tile_size, overlap)
     blender = TileBlender(height, width, channels, scale=scale)
     for index, tile in enumerate(tiles):

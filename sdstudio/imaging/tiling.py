@@ -48,6 +48,21 @@ def _starts(length: int, tile_size: int, overlap: int) -> list[int]:
     return [round(i * (length - tile_size) / (count - 1)) for i in range(count)]
 
 
+def snug_tile_size(height: int, width: int, tile_size: int, overlap: int) -> int:
+    """The smallest square tile, at most ``tile_size``, that covers the image with as few
+    tiles as ``tile_size`` needs. Full-size tiles spread evenly over an image a little
+    larger than two of them overlap by half a tile, which doubled the work of an x2
+    enhance of a 1024 x 768 photo (three 512 px tiles across where three of 363 do)."""
+    snug = 1
+    for length in (height, width):
+        if length <= tile_size:
+            snug = max(snug, length)
+            continue
+        count = math.ceil((length - overlap) / (tile_size - overlap))
+        snug = max(snug, math.ceil((length - overlap) / count) + overlap)
+    return min(tile_size, snug)
+
+
 def plan_tiles(height: int, width: int, tile_size: int, overlap: int) -> list[Tile]:
     """Tiles covering the image, row by row; each is ``tile_size`` square unless the
     image is smaller, and neighbours share at least ``overlap`` pixels."""

@@ -120,3 +120,23 @@ def test_missing_tiles_are_reported():
     blender.add(plan_tiles(100, 100, 64, 16)[0], np.zeros((64, 64, 3), np.uint8))
     with pytest.raises(ValueError, match="not covered"):
         blender.result()
+
+
+def test_snug_tiles_cover_a_photo_without_doubling_the_work():
+    from sdstudio.imaging.tiling import snug_tile_size
+
+    for height, width in [(768, 1024), (1536, 2048), (600, 513), (100, 3000), (300, 200)]:
+        size = snug_tile_size(height, width, 512, 32)
+        assert size <= 512
+        tiles = plan_tiles(height, width, size, 32)
+        covered = np.zeros((height, width), bool)
+        for tile in tiles:
+            covered[tile.y0 : tile.y1, tile.x0 : tile.x1] = True
+            inner = [tile.overlap_left, tile.overlap_right, tile.overlap_top, tile.overlap_bottom]
+            assert all(o == 0 or o >= 32 for o in inner)
+        assert covered.all()
+        # As few tiles as full-size ones need, but far less overlap (3 x 512 px across a
+        # 1024 px photo computed 1.5 photos' worth).
+        assert len(tiles) == len(plan_tiles(height, width, 512, 32))
+        area = sum(t.height * t.width for t in tiles)
+        assert area <= 1.3 * height * width
