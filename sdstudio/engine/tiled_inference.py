@@ -142,6 +142,7 @@ def _one_pass(
     height, width, channels = image.shape
     overlap = min(overlap, tile_size // 4)
     tile_size = snug_tile_size(height, width, tile_size, overlap)
+    overlap = min(overlap, tile_size // 4)  # a photo smaller than a tile is one tile
     tiles = plan_tiles(height, width, tile_size, overlap)
     blender = TileBlender(height, width, channels, scale=scale)
     for index, tile in enumerate(tiles):
