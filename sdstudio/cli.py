@@ -22,6 +22,7 @@ from sdstudio import APP_NAME, __version__
 from sdstudio.cli_jobs import print_error as _print_error
 from sdstudio.cli_jobs import run_job_command
 from sdstudio.errors import UserFacingError
+from sdstudio.tasks import Task
 
 PROG = "sdstudio"
 COMMANDS = (
@@ -263,11 +264,11 @@ def list_models() -> int:
                 (
                     method.id + (f" (style: {method.style})" if method.style else ""),
                     method.display_name, method.kind,
-                    f"x{method.scale}" if method.scale else "any" if task == "enhance" else "-",
+                    f"x{method.scale}" if method.scale else "any" if task == Task.ENHANCE else "-",
                     f"{method.size_bytes / 2**20:.1f} MB" if method.size_bytes else "-", where,
                 )
             )  # fmt: skip
-        if task == "style":
+        if task == Task.STYLE:
             for preset in style_names_and_descriptions():
                 rows.append((preset.id, preset.name, "preset", "-", "-", "built in (filters)"))
             from sdstudio.engine.style.presets_info import diffusion_style_presets

@@ -37,6 +37,7 @@ from sdstudio.app.panels.common import (
 from sdstudio.app.panels.damage_finder import DamageFinder
 from sdstudio.app.panels.history_titles import history_title
 from sdstudio.app.panels.restore_action import RestoreAction
+from sdstudio.engine.methods import MethodKind
 from sdstudio.errors import MaskError
 from sdstudio.jobs import Job, RepairJob
 
@@ -162,7 +163,8 @@ class RepairPanel(QWidget):
         # Room for the Stable Diffusion settings is kept while any such method is listed,
         # so switching to or from one does not move the Repair button.
         policy = self.diffusion_group.sizePolicy()
-        policy.setRetainSizeWhenHidden(any(method.kind == "diffusion" for method in methods))
+        has_diffusion = any(method.kind == MethodKind.DIFFUSION for method in methods)
+        policy.setRetainSizeWhenHidden(has_diffusion)
         self.diffusion_group.setSizePolicy(policy)
         fill_method_combo(self.method_combo, methods, best_id)
         self._update_state()
@@ -177,7 +179,7 @@ class RepairPanel(QWidget):
             return
         method = self.selected_method()
         method_id = method.id if method else "auto"
-        diffusion = method is not None and method.kind == "diffusion"
+        diffusion = method is not None and method.kind == MethodKind.DIFFUSION
         prompt = self.prompt_edit.text().strip() if diffusion else ""
         options = (
             {"steps": self.steps_spin.value(), "guidance": round(self.guidance_spin.value(), 2)}
@@ -214,7 +216,7 @@ class RepairPanel(QWidget):
     def _show_method(self) -> None:
         method = self.selected_method()
         self.method_description.setText(method.description if method else "")
-        self.diffusion_group.setVisible(method is not None and method.kind == "diffusion")
+        self.diffusion_group.setVisible(method is not None and method.kind == MethodKind.DIFFUSION)
 
     @Slot(str, bool)
     def _on_busy_changed(self, owner: str, _busy: bool) -> None:

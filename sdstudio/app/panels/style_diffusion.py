@@ -25,6 +25,7 @@ from sdstudio.app.forms import form_of
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.panels.common import task_methods
 from sdstudio.engine.backends.diffusion_files import diffusers_available
+from sdstudio.engine.methods import MethodKind
 from sdstudio.engine.style.presets_info import FREE_PROMPT_PRESET, diffusion_style_presets
 from sdstudio.jobs import StyleJob
 
@@ -117,7 +118,7 @@ class DiffusionStyleGroup(QGroupBox):
         if diffusers_available():
             methods, _best = task_methods("repair")
             for method in methods:
-                if method.kind == "diffusion":
+                if method.kind == MethodKind.DIFFUSION:
                     self.model_combo.addItem(method.name, method.id)
                     self.model_combo.setItemData(
                         self.model_combo.count() - 1, method.description,

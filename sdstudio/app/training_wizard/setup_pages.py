@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from sdstudio.app.training_wizard.background import THUMBNAIL_SIDE, DeviceProbe, FolderScan
+from sdstudio.engine.methods import MethodKind
 from sdstudio.tasks import Task
 from sdstudio.training.config import PRESETS, TrainingConfig, format_duration
 
@@ -207,7 +208,7 @@ def base_models(task: str) -> list:
     return [
         method
         for method in catalog.list_methods(task, include_providers=False)
-        if method.kind == "builtin" and method.path is not None
+        if method.kind == MethodKind.BUILTIN and method.path is not None
     ]
 
 
@@ -282,9 +283,9 @@ class SettingsPage(QWizardPage):
     def _update_visibility(self) -> None:
         task = self._wizard.choices.task
         from_scratch = self.base_combo.currentData() is None
-        self._set_row_visible(self.scale_combo, task == "enhance" and from_scratch)
-        self._set_row_visible(self.style_combo, task == "style")
-        if task == "style" and not from_scratch:
+        self._set_row_visible(self.scale_combo, task == Task.ENHANCE and from_scratch)
+        self._set_row_visible(self.style_combo, task == Task.STYLE)
+        if task == Task.STYLE and not from_scratch:
             from sdstudio.engine.model_file import read_model_info
 
             try:
@@ -356,7 +357,8 @@ class SettingsPage(QWizardPage):
         choices.name = name
         choices.base_model = self.base_combo.currentData()
         choices.scale = int(self.scale_combo.currentData())
-        choices.style_preset = self.style_combo.currentData() if choices.task == "style" else None
+        style = self.style_combo.currentData()
+        choices.style_preset = style if choices.task == Task.STYLE else None
         choices.preset = self.preset_combo.currentData() or "quick"
         choices.device = self.device_combo.currentData() or "auto"
         return True
