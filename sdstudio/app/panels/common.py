@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -14,6 +15,10 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlid
 
 from sdstudio.app.qimage_views import qimage_from_rgb
 from sdstudio.jobs import Task
+
+if TYPE_CHECKING:
+    from sdstudio.app.document import Document
+    from sdstudio.app.job_controller import JobController
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +95,19 @@ def small_copy(image: np.ndarray, longest_side: int) -> np.ndarray:
 
 def pixmap_from_rgb(image: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(qimage_from_rgb(image))  # fromImage copies the pixels
+
+
+class TaskPanel(QWidget):
+    """What every task panel starts from: the document it edits and the job controller
+    its jobs run on (its object name is what style sheets and tests find it by)."""
+
+    def __init__(
+        self, name: str, document: Document, controller: JobController, parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.document = document
+        self.controller = controller
 
 
 class LabelledSlider(QWidget):

@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
 from sdstudio.app.large_results import ResultEstimate, enhance_speed_key
-from sdstudio.app.panels.common import LabelledSlider, MethodChoice, fill_method_combo, task_methods
+from sdstudio.app.panels.common import (
+    LabelledSlider,
+    MethodChoice,
+    TaskPanel,
+    fill_method_combo,
+    task_methods,
+)
 from sdstudio.app.panels.history_titles import enhance_title
 from sdstudio.jobs import EnhanceJob, Job
 
@@ -33,14 +39,11 @@ SCALES = (1, 2, 4)
 AUTO = "auto"
 
 
-class EnhancePanel(QWidget):
+class EnhancePanel(TaskPanel):
     def __init__(
         self, document: Document, controller: JobController, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("enhancePanel")
-        self.document = document
-        self.controller = controller
+        super().__init__("enhancePanel", document, controller, parent)
         self._methods: dict[str, MethodChoice] = {}
 
         self.scale_group = QButtonGroup(self)

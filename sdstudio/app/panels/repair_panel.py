@@ -31,6 +31,7 @@ from sdstudio.app.mask_margin import DEFAULT_MARGIN_PX, MAX_MARGIN_PX, apply_mas
 from sdstudio.app.panels.common import (
     FixedLinesLabel,
     MethodChoice,
+    TaskPanel,
     fill_method_combo,
     task_methods,
 )
@@ -47,14 +48,11 @@ OWNER = "repair"
 DESCRIPTION_LINES = 4
 
 
-class RepairPanel(QWidget):
+class RepairPanel(TaskPanel):
     def __init__(
         self, document: Document, controller: JobController, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("repairPanel")
-        self.document = document
-        self.controller = controller
+        super().__init__("repairPanel", document, controller, parent)
         self._methods: dict[str, MethodChoice] = {}
 
         self.method_combo = QComboBox()

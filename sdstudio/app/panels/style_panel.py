@@ -26,7 +26,13 @@ from PySide6.QtWidgets import (
 
 from sdstudio.app.document import Document
 from sdstudio.app.job_controller import JobController
-from sdstudio.app.panels.common import LabelledSlider, pixmap_from_rgb, small_copy, task_methods
+from sdstudio.app.panels.common import (
+    LabelledSlider,
+    TaskPanel,
+    pixmap_from_rgb,
+    small_copy,
+    task_methods,
+)
 from sdstudio.app.panels.history_titles import style_title
 from sdstudio.app.panels.style_adjust import SliderSettle, StyleAdjuster
 from sdstudio.app.panels.style_diffusion import DiffusionStyleGroup
@@ -41,16 +47,13 @@ RENDER_DELAY_MS = 300  # after the last image change, so a burst of edits render
 SETTLE_DELAY_MS = 300  # Strength changed by keys or wheel: re-render once it rests
 
 
-class StylePanel(QWidget):
+class StylePanel(TaskPanel):
     thumbnails_ready = Signal()  # every preset's thumbnail shows the current photo
 
     def __init__(
         self, document: Document, controller: JobController, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("stylePanel")
-        self.document = document
-        self.controller = controller
+        super().__init__("stylePanel", document, controller, parent)
         self.presets: list[StylePreset] = style_names_and_descriptions()
         self.preset_buttons: dict[str, QToolButton] = {}
         self._thumbnail_jobs: dict[int, str] = {}  # job id -> preset id
