@@ -75,7 +75,10 @@ def render_batches(setup: WorkerSetup, batches, stop) -> None:
                 except queue.Full:
                     continue
     except Exception:  # any failure: the trainer raises it with the worker's traceback
+        # Exit only once the message is in the pipe (it is small: this never blocks), so
+        # the trainer reads the reason rather than just "stopped".
         batches.put(WorkerFailed(traceback.format_exc()))
+        return
     # Exit without waiting for the trainer to read what is still queued (it may not).
     batches.cancel_join_thread()
 
@@ -135,6 +138,12 @@ class WorkerBatches:
             except queue.Empty:
                 worker = self._workers[index]
                 if not worker.is_alive():
+                    try:  # what it sent just before it ended
+                        item = self._queues[index].get(timeout=POLL_SECONDS)
+                    except queue.Empty:
+                        item = None
+                    if isinstance(item, WorkerFailed):
+                        raise RuntimeError(f"A render worker failed:\n{item.message}") from None
                     raise RuntimeError(
                         f"The render worker {worker.name} stopped (exit code {worker.exitcode})."
                     ) from None

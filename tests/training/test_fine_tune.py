@@ -69,8 +69,8 @@ def test_the_shipped_models_carry_the_recipe_they_were_trained_with():
     x2 = read_model_info(bundled_models_dir() / "sdstudio-enhance-x2.safetensors")
     x4 = read_model_info(bundled_models_dir() / "sdstudio-enhance-x4.safetensors")
     repair = read_model_info(bundled_models_dir() / "sdstudio-repair.safetensors")
-    assert json.loads(x2.metadata[RECIPE_KEY])["degradation"] == "mild"
-    assert json.loads(x4.metadata[RECIPE_KEY])["degradation"] == "clean_mild"
+    assert json.loads(x2.metadata[RECIPE_KEY])["degradation"] == "any_downscale"
+    assert json.loads(x4.metadata[RECIPE_KEY])["degradation"] == "any_downscale"
     for info in (x2, x4, repair):
         recipe = json.loads(info.metadata[RECIPE_KEY])
         trained_with = json.loads(info.metadata["config"])
