@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from sdstudio.engine.model_file import read_model_info
 from sdstudio.engine.runner import run_to_completion
 from sdstudio.engine.style.effects import preset_finish
 from sdstudio.jobs import EnhanceJob, RepairJob, StyleJob
+from tests.script_loading import load_script
 
 MODELS_DIR = paths.bundled_models_dir()
 SHIPPED = sorted(MODELS_DIR.glob("*.safetensors"))
@@ -30,13 +30,7 @@ PROVENANCE_KEYS = (
 
 
 def load_recipes() -> dict:
-    spec = importlib.util.spec_from_file_location("train_default_models", RECIPE_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
+    module = load_script("train_default_models")
     return {recipe.file_name: recipe for recipe in module.RECIPES}
 
 

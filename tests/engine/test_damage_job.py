@@ -9,16 +9,14 @@ from sdstudio.engine.damage import detect_damage, mask_from_probability
 from sdstudio.engine.runner import run_job
 from sdstudio.errors import UserFacingError
 from sdstudio.jobs import DamageJob, job_params
+from tests.engine.helpers import drive
 from tests.engine.test_damage import photo, tiny_model  # noqa: F401 (a fixture)
 
 
 def _finish(work):
-    updates = []
-    while True:
-        try:
-            updates.append(next(work))
-        except StopIteration as stop:
-            return updates, stop.value
+    """(the Progress it yielded, its return value): the order these tests read them in."""
+    result, updates = drive(work)
+    return updates, result
 
 
 def test_a_damage_job_returns_the_mask_and_the_probabilities_it_came_from(tiny_model):  # noqa: F811

@@ -13,16 +13,14 @@ from sdstudio.engine.restore_chain import (
 )
 from sdstudio.engine.runner import run_job
 from sdstudio.jobs import DamageJob, EnhanceJob, JobResult, Progress, RepairJob
+from tests.engine.helpers import drive
 from tests.engine.test_damage import photo, tiny_model  # noqa: F401 (a fixture)
 
 
 def _finish(work):
-    updates = []
-    while True:
-        try:
-            updates.append(next(work))
-        except StopIteration as stop:
-            return updates, stop.value
+    """(the Progress it yielded, its return value): the order these tests read them in."""
+    result, updates = drive(work)
+    return updates, result
 
 
 def test_the_chain_repairs_what_it_found_then_enhances_gently(tiny_model):  # noqa: F811

@@ -4,7 +4,6 @@ tool can bring back (a loadable model, the summary, the log)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,23 +16,11 @@ import numpy as np
 import pytest
 
 from sdstudio.engine.model_file import read_model_info
+from tests.script_loading import load_script
 from tests.training.conftest import synthetic_photo
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 DEVICE_FILE_LIMIT = 8  # files the device tool brings back from $OUT, at most 2 folders down
-
-
-def load_script(name: str):
-    path = list(sys.path)
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
-        sys.path[:] = path  # the GPU script puts scripts/ on the path for its imports
-    return module
 
 
 @pytest.fixture
