@@ -147,8 +147,6 @@ ENHANCE_X4 = Recipe(
     scale=4,
 )
 
-ENHANCE_BY_SCALE = {2: ENHANCE_X2, 4: ENHANCE_X4}
-
 # The adversarial fine-tune of a fidelity model: the trainer's GAN loss (patch
 # discriminator, feature matching, lazy R1, stability guard) at a gentle weight.
 ADVERSARIAL = {"adv_weight": 0.05, "fm_weight": 1.0, "lr_g": 1e-4, "lr_d": 2e-4}
@@ -178,14 +176,16 @@ ENHANCE_X4_FIRST = replace(
 )
 
 
-def detail_variant(base: Recipe, what_it_does: str, ship: bool = True) -> Recipe:
-    """``base`` fine-tuned adversarially for 2000 steps: crisper, a second choice."""
-    shipped_name = base.file_name if base.ship else ENHANCE_BY_SCALE[base.scale].file_name
+def detail_variant(
+    base: Recipe, what_it_does: str, *, named_after: Recipe, ship: bool = True
+) -> Recipe:
+    """``base`` fine-tuned adversarially for 2000 steps: crisper, a second choice, listed
+    beside ``named_after`` (the default it is the detail variant of)."""
     base_file = (REPO / "models" if base.ship else DEFAULT_WORK / "unshipped") / base.file_name
     return replace(
         base,
-        key=f"{base.key.removesuffix('-first')}-detail",
-        file_name=shipped_name.replace(".safetensors", "-detail.safetensors"),
+        key=f"{named_after.key}-detail",
+        file_name=named_after.file_name.replace(".safetensors", "-detail.safetensors"),
         display_name=f"{base.display_name} (detail)",
         description=(
             f"{what_it_does}, fine-tuned with the adversarial loss for crisper edges and "
@@ -208,8 +208,8 @@ RECIPES = [
     ENHANCE_X4,
     ENHANCE_X2_FIRST,
     ENHANCE_X4_FIRST,
-    detail_variant(ENHANCE_X2_FIRST, "Doubles the size like Enhance x2"),
-    detail_variant(ENHANCE_X4_FIRST, "Enlarges four times like Enhance x4"),
+    detail_variant(ENHANCE_X2_FIRST, "Doubles the size like Enhance x2", named_after=ENHANCE_X2),
+    detail_variant(ENHANCE_X4_FIRST, "Enlarges four times like Enhance x4", named_after=ENHANCE_X4),
     Recipe(
         key="repair",
         file_name="sdstudio-repair.safetensors",

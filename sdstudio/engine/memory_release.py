@@ -12,7 +12,6 @@ allocator returns memory its own way and this does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 from functools import cache
 
@@ -32,17 +31,14 @@ def _libc():
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        # The process's own symbols include the C library's; no library search (which
+        # would start ``ldconfig`` at every app start).
+        libc = ctypes.CDLL(None)
         libc.malloc_trim.argtypes = [ctypes.c_size_t]
         libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     except (OSError, AttributeError):  # not glibc
         return None
     return libc
-
-
-def _malloc_trim():
-    libc = _libc()
-    return None if libc is None else libc.malloc_trim
 
 
 def configure_allocator() -> bool:
@@ -58,8 +54,8 @@ def configure_allocator() -> bool:
 
 def release_freed_memory() -> bool:
     """Return freed heap pages to the OS; True if the allocator could."""
-    trim = _malloc_trim()
-    if trim is None:
+    libc = _libc()
+    if libc is None:
         return False
-    trim(0)
+    libc.malloc_trim(0)
     return True

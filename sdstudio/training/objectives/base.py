@@ -9,6 +9,7 @@ package answers those questions for its task, so no shared code switches on task
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -54,7 +55,9 @@ class ExportFields:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-class TrainingObjective:
+class TrainingObjective(ABC):
+    """A task's answers; the four abstract methods are what every task must give."""
+
     task: ClassVar[Task]
     photo_role: ClassVar[str] = "photo"  # what the photo folder holds, for its messages
     discriminator_channels: ClassVar[int] = 3
@@ -69,12 +72,12 @@ class TrainingObjective:
         self.scale = scale if scale is not None else config.scale  # enhance's upscale
 
     # ----- data -----
+    @abstractmethod
     def batch_maker(
         self, pool: ImagePool, report: FolderReport
     ) -> tuple[BatchMaker, list[np.ndarray]]:
         """Training batches from the photo pool, and the style examples the sample grid
         shows (if the task has any); unusable further files are added to ``report``."""
-        raise NotImplementedError
 
     # ----- losses -----
     def judged(self, batch: Batch, output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -105,23 +108,24 @@ class TrainingObjective:
     def validation_size(self, size: int) -> int:
         return size
 
+    @abstractmethod
     def validation_case(self, target: np.ndarray, index: int, seed: int) -> ValidationCase:
         """The fixed input of the ``index``-th held-out photo; ``seed`` makes it (masks,
         degradations) the same at every validation and for every model scored."""
-        raise NotImplementedError
 
+    @abstractmethod
     def classical(self, target: np.ndarray, case: ValidationCase) -> np.ndarray:
         """What the classical method makes of the case (uint8, the target's size)."""
-        raise NotImplementedError
 
     def pasted(self, output: np.ndarray, target: np.ndarray, case: ValidationCase) -> np.ndarray:
         """The network's output as the user would see it in the photo."""
         return output
 
+    @abstractmethod
     def scores(
         self, outputs: list[np.ndarray], targets: list[np.ndarray], cases: list[ValidationCase]
     ) -> dict[str, float]:
-        raise NotImplementedError
+        """The task's scores of the outputs against the targets (named as in metadata)."""
 
     def shown_input(self, target: np.ndarray, case: ValidationCase) -> np.ndarray:
         """The sample grid's first column: the input as a picture."""
